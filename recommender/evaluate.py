@@ -1,0 +1,103 @@
+"""Scoring a labelled query set exactly as `shared/eval/score.py` does.
+
+An item matches a labelled title when its title, its section or its first passage's section
+is the same heading (case, punctuation and bullets ignored; "Main ● Subtitle" also answers to
+either part of 15+ characters; a parenthesis may be left out), or when one contains the other
+and the shorter is 12+ characters and 40%+ of the longer. Each item is credited once, each
+title once.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+
+def norm(text: str | None) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", (text or "").lower()).strip()
+
+
+def variants(text: str | None) -> set[str]:
+    text = text or ""
+    out = {norm(text), norm(re.sub(r"\([^)]*\)", " ", text))}
+    out |= {norm(part) for part in re.split(r"[●→]", text) if len(norm(part)) >= 15}
+    return {v for v in out if v}
+
+
+def same(gold: str, label: str) -> bool:
+    g, lab = norm(gold), norm(label)
+    if not g or not lab:
+        return False
+    if variants(gold) & variants(label):
+        return True
+    shorter, longer = (g, lab) if len(g) <= len(lab) else (lab, g)
+    return len(shorter) >= 12 and shorter in longer and len(shorter) >= 0.4 * len(longer)
+
+
+def labels_of(item: dict) -> list[str]:
+    labels = [item.get("title"), item.get("section")]
+    passages = item.get("passages") or []
+    if passages:
+        labels.append(passages[0].get("section"))
+    return [x for x in labels if x]
+
+
+def score_one(query: dict, result: dict | None, k: int) -> dict:
+    recs = (result or {}).get("recommendations") or []
+    abstained = bool((result or {}).get("abstained")) or not recs
+    if query["kind"] == "ood":
+        return {"ood_ok": 1.0 if abstained else 0.0}
+    gold = query["relevant"]
+    credited: set[str] = set()
+    dcg = 0.0
+    first_best = None
+    top5_best = set()
+    for rank, item in enumerate(recs[:k], start=1):
+        labels = labels_of(item)
+        matches = [
+            (grade, title)
+            for title, grade in gold.items()
+            if title not in credited and any(same(title, lab) for lab in labels)
+        ]
+        if not matches:
+            continue
+        grade, title = max(matches, key=lambda m: m[0])
+        credited.add(title)
+        dcg += (2**grade - 1) / math.log2(rank + 1)
+        if grade == 2:
+            if first_best is None:
+                first_best = rank
+            if rank <= 5:
+                top5_best.add(title)
+    ideal = sorted(gold.values(), reverse=True)[:k]
+    idcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+    best = [t for t, g in gold.items() if g == 2]
+    return {
+        "ndcg": dcg / idcg if idcg else 0.0,
+        "recall5": len(top5_best) / len(best) if best else 0.0,
+        "mrr": 1.0 / first_best if first_best else 0.0,
+        "hit3": 1.0 if first_best and first_best <= 3 else 0.0,
+        "false_abstain": 1.0 if abstained else 0.0,
+    }
+
+
+def summarise(queries: list[dict], results: dict[str, dict], k: int = 10) -> dict:
+    """The averages score.py prints, for results keyed by query id."""
+    rows = {q["id"]: score_one(q, results.get(q["id"]), k) for q in queries}
+    inq = [r for r in rows.values() if "ndcg" in r]
+    ood = [r for r in rows.values() if "ood_ok" in r]
+
+    def mean(key: str, rows_: list[dict]) -> float:
+        return round(sum(r[key] for r in rows_) / max(len(rows_), 1), 4)
+
+    return {
+        "queries": len(rows),
+        "missing": sum(1 for q in queries if q["id"] not in results),
+        f"ndcg@{k}": mean("ndcg", inq),
+        "recall@5": mean("recall5", inq),
+        "mrr": mean("mrr", inq),
+        "hit@3": mean("hit3", inq),
+        "false_abstain": mean("false_abstain", inq),
+        "ood_abstain": mean("ood_ok", ood) if ood else None,
+        "per_query": rows,
+    }

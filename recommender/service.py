@@ -1,0 +1,230 @@
+"""The recommender: a situation in plain words -> the concepts that fit, with their evidence.
+
+    query -> dense (FAISS) and lexical (BM25) chunk scores -> concept signals
+          -> reciprocal rank fusion -> abstain? -> diversify (MMR) -> guidance and passages
+
+Loaded once per process (model, FAISS, BM25 in memory) and shared by the CLI and the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ingest.embed import Embedder
+from kb.errors import ModelMismatch, UsageError
+from kb.model import Chunk, Concept
+from kb.store import KnowledgeBase, open_kb
+from recommender import abstain, dense, fuse, lift
+from recommender.guidance import guidance, matched_words
+from recommender.lexical import LexicalIndex
+
+MAX_QUERY_CHARS = 2000  # longer input is cut (with a notice): the model reads 256 tokens
+DENSE_CANDIDATES = 200
+PASSAGES = 3
+RECOMMENDABLE = {"framework", "principle", "practice", "risk", "case"}  # terms are for look-up
+# Weights of the signals in the fusion: chunk-level meaning, concept-level meaning, words.
+WEIGHTS = {"chunk_dense": 1.0, "concept_dense": 1.0, "chunk_lexical": 0.6, "title_lexical": 0.4}
+
+
+@dataclass
+class Passage:
+    doc: str
+    section: str
+    level: str | None
+    text: str
+    score: float
+    chunk: str
+    start: int
+    end: int
+    matched: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Recommendation:
+    rank: int
+    title: str
+    kind: str
+    score: float
+    doc: str
+    section: str
+    level: str | None
+    guidance: str
+    passages: list[Passage]
+    concept: str
+    definition: str
+    why: str
+
+
+@dataclass
+class Answer:
+    id: str | None
+    query: str
+    abstained: bool
+    reason: str | None
+    recommendations: list[Recommendation]
+    notice: str | None = None
+    confidence: float = 0.0
+
+
+class Recommender:
+    """Everything a query needs, in memory: the KB, the model, BM25 and the concept map."""
+
+    def __init__(self, kb: KnowledgeBase, embedder: Embedder | None = None):
+        model = kb.manifest.get("model")
+        if embedder is not None and embedder.name != model:
+            raise ModelMismatch(f"the KB was built with {model}, not {embedder.name}")
+        self.kb = kb
+        self.embedder = embedder or Embedder(model)
+        self.chunk_row = {c.id: i for i, c in enumerate(kb.chunks)}
+        self.chunk_lexical = LexicalIndex([c.embed_text for c in kb.chunks])
+        self.title_lexical = LexicalIndex([c.title for c in kb.concepts])
+        self.evidence = lift.evidence_map(kb.concepts, self.chunk_row)
+        self.recommendable = np.array([c.kind in RECOMMENDABLE for c in kb.concepts])
+        self.rule = abstain.rule_for(self)
+
+    @classmethod
+    def load(cls, kb_dir=None) -> Recommender:
+        return cls(open_kb(kb_dir))
+
+    def recommend(
+        self,
+        text: str,
+        k: int = 5,
+        level: str | None = None,
+        doc: str | None = None,
+        query_id: str | None = None,
+    ) -> Answer:
+        """The concepts that fit a situation, best first, or an abstention with its reason.
+
+        Raises:
+            UsageError: the text is empty or whitespace only.
+        """
+        query, notice = prepare(text)
+        vector = self.embedder.embed([query])[0]
+        return self.answer(query, vector, k, level, doc, query_id, notice)
+
+    def recommend_many(self, items: list[tuple[str | None, str]], k: int = 5, level=None, doc=None):
+        """Answers for (id, text) pairs, embedding all queries in one batch."""
+        prepared = [prepare(text) for _, text in items]
+        vectors = self.embedder.embed([q for q, _ in prepared])
+        return [
+            self.answer(q, v, k, level, doc, qid, notice)
+            for (qid, _), (q, notice), v in zip(items, prepared, vectors)
+        ]
+
+    def signals(self, query: str, vector: np.ndarray) -> dict[str, np.ndarray]:
+        """Per-concept scores of each signal (concepts not reached score 0)."""
+        n = len(self.kb.chunks)
+        chunk_dense = np.zeros(n, dtype=np.float32)
+        for row, score in dense.chunk_similarities(self.kb.index, vector, DENSE_CANDIDATES).items():
+            chunk_dense[row] = score
+        lexical = self.chunk_lexical.scores(query)
+        lexical = lexical / lexical.max() if lexical.size and lexical.max() > 0 else lexical
+        titles = self.title_lexical.scores(query)
+        titles = titles / titles.max() if titles.size and titles.max() > 0 else titles
+        concept_dense = self.kb.concept_vectors @ vector if len(self.kb.concepts) else np.zeros(0)
+        best_dense = np.array([lift.best_evidence(e, chunk_dense)[0] for e in self.evidence])
+        best_lexical = np.array([lift.best_evidence(e, lexical)[0] for e in self.evidence])
+        return {
+            "chunk_dense": best_dense,
+            "concept_dense": concept_dense,
+            "chunk_lexical": best_lexical,
+            "title_lexical": titles,
+            "_chunk_dense": chunk_dense,
+            "_chunk_lexical": lexical,
+        }
+
+    def answer(self, query, vector, k, level, doc, query_id, notice) -> Answer:
+        if not self.kb.concepts:
+            return Answer(query_id, query, True, "the knowledge base is empty", [], notice)
+        signals = self.signals(query, vector)
+        decision = self.rule.decide(signals)
+        if decision.abstain:
+            return Answer(query_id, query, True, decision.reason, [], notice, decision.confidence)
+        allowed = self.recommendable.copy()
+        for i, concept in enumerate(self.kb.concepts):
+            if level and level not in (concept.levels or [concept.level]):
+                allowed[i] = False
+            if doc and doc not in {s.doc for s in concept.sources}:
+                allowed[i] = False
+        candidates = [i for i in range(len(allowed)) if allowed[i]]
+        rankings, weights = [], []
+        for name, weight in WEIGHTS.items():
+            values = signals[name]
+            ranked = sorted((i for i in candidates if values[i] > 0), key=lambda i: -values[i])
+            rankings.append(ranked[:100])
+            weights.append(weight)
+        fused = fuse.reciprocal_rank_fusion(rankings, weights)
+        order = fuse.rank(fused)
+        picked = lift.diversify(order, fused, self.kb.concept_vectors, k)
+        top = fused[picked[0]] if picked else 1.0
+        recs = [
+            self.recommendation(rank, i, fused[i] / top, query, signals)
+            for rank, i in enumerate(picked, start=1)
+        ]
+        return Answer(query_id, query, False, None, recs, notice, decision.confidence)
+
+    def recommendation(
+        self, rank: int, i: int, score: float, query: str, signals
+    ) -> Recommendation:
+        concept: Concept = self.kb.concepts[i]
+        chunk_scores = signals["_chunk_dense"] + 0.3 * signals["_chunk_lexical"]
+        rows = sorted(self.evidence[i], key=lambda e: -chunk_scores[e[0]] * e[1])
+        seen, passages = set(), []
+        for row, _ in rows:
+            if row in seen:
+                continue
+            seen.add(row)
+            passages.append(self.passage(self.kb.chunks[row], float(chunk_scores[row]), query))
+            if len(passages) == PASSAGES:
+                break
+        texts = [p.text for p in passages] or [concept.definition]
+        matched = sorted({w for p in passages for w in p.matched})
+        why = (
+            f"matches your words: {', '.join(matched[:6])}"
+            if matched
+            else "close in meaning to your description"
+        )
+        return Recommendation(
+            rank=rank,
+            title=concept.title,
+            kind=concept.kind,
+            score=round(float(score), 4),
+            doc=concept.doc,
+            section=concept.section,
+            level=concept.level,
+            guidance=guidance(query, texts),
+            passages=passages,
+            concept=concept.id,
+            definition=concept.definition,
+            why=why,
+        )
+
+    def passage(self, chunk: Chunk, score: float, query: str) -> Passage:
+        return Passage(
+            doc=chunk.doc,
+            section=chunk.section,
+            level=chunk.level,
+            text=chunk.text,
+            score=round(score, 4),
+            chunk=chunk.id,
+            start=chunk.start,
+            end=chunk.end,
+            matched=matched_words(query, chunk.text),
+        )
+
+
+def prepare(text: str) -> tuple[str, str | None]:
+    """Refuse empty input; cut very long input, saying so."""
+    query = " ".join((text or "").split())
+    if not query:
+        raise UsageError("the query is empty: describe your situation in a few words")
+    if len(query) > MAX_QUERY_CHARS:
+        cut = query[:MAX_QUERY_CHARS].rsplit(" ", 1)[0]
+        return (
+            cut,
+            f"your text was {len(query):,} characters; only the first {len(cut):,} were used",
+        )
+    return query, None
