@@ -89,6 +89,167 @@ def stats(kb_dir: str | None, as_json: bool) -> None:
         click.echo(f"{key:>11}: {value}")
 
 
+@cli.command()
+@click.argument("text", required=False)
+@click.option("-k", default=5, show_default=True, help="How many recommendations.")
+@click.option("--level", help="Only this level: Fundamentals, Intermediate or Advanced.")
+@click.option("--doc", help="Only concepts from this document id.")
+@click.option(
+    "--batch",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSON lines {id, query}: one answer line each, in order.",
+)
+@kb_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one line per query).")
+def recommend(text, k, level, doc, batch, kb_dir, as_json) -> None:
+    """Principles and frameworks that fit a situation.
+
+    Example: kb recommend "we automated ordering and now overstock slow sellers"
+    """
+    from recommender import Recommender
+
+    if batch is None and (text is None or not text.strip()):
+        raise UsageError("the query is empty: describe your situation in a few words")
+    recommender = Recommender.load(kb_dir)
+    if batch is not None:
+        items = read_batch(batch)
+        for answer in recommender.recommend_many(items, k=k, level=level, doc=doc):
+            emit(asdict(answer))
+        return
+    answer = recommender.recommend(text, k=k, level=level, doc=doc)
+    if as_json:
+        emit(asdict(answer))
+    else:
+        render_answer(answer)
+
+
+def read_batch(path: Path) -> list[tuple[str, str]]:
+    items = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            items.append((row.get("id"), row["query"]))
+        except (ValueError, KeyError, AttributeError) as exc:
+            raise UsageError(f"{path}:{n}: expected a JSON object with a query ({exc})") from exc
+    return items
+
+
+def render_answer(answer) -> None:
+    if answer.notice:
+        click.echo(f"note: {answer.notice}", err=True)
+    if answer.abstained:
+        click.echo(f"Nothing in the documents fits this: {answer.reason}.")
+        return
+    for rec in answer.recommendations:
+        click.echo(f"{rec.rank}. {rec.title}  [{rec.kind}, {rec.level or 'any level'}]")
+        click.echo(f"   {rec.guidance}")
+        if rec.passages:
+            p = rec.passages[0]
+            click.echo(f"   source: {p.doc} / {p.section}")
+
+
+@cli.command()
+@click.option("--kind", help="framework, principle, practice, risk, case or term.")
+@click.option("--level", help="Fundamentals, Intermediate or Advanced.")
+@click.option("--doc", help="Only concepts from this document id.")
+@kb_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+def concepts(kind, level, doc, kb_dir, as_json) -> None:
+    """The catalog of concepts.  Example: kb concepts --kind framework"""
+    from kb.catalog import concept_row, filter_concepts
+    from kb.store import open_kb
+
+    found = filter_concepts(open_kb(kb_dir), kind=kind, level=level, doc=doc)
+    if as_json:
+        emit([concept_row(c) for c in found])
+        return
+    for c in found:
+        click.echo(f"{c.kind:9}  {c.level or '':12}  {c.title}")
+
+
+@cli.command()
+@click.argument("name")
+@kb_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def show(name, kb_dir, as_json) -> None:
+    """One concept: definition, sources, references, parent, children, related.
+
+    Example: kb show "balanced scorecard"
+    """
+    from kb.catalog import concept_row, detail, find_concept, short
+    from kb.store import open_kb
+
+    kb = open_kb(kb_dir)
+    d = detail(kb, find_concept(kb, name))
+    c = d.concept
+    if as_json:
+        emit(
+            {
+                **concept_row(c),
+                "passages": [asdict(p) for p in d.passages],
+                "parent": concept_row(d.parent) if d.parent else None,
+                "children": [{"id": x.id, "title": x.title, "kind": x.kind} for x in d.children],
+                "related": [{"id": x.id, "title": x.title, "kind": x.kind} for x in d.related],
+            }
+        )
+        return
+    click.echo(f"{c.title}  [{c.kind}; {', '.join(c.levels) or 'no level'}]")
+    click.echo(f"\n{c.definition}\n")
+    for key, value in c.fields.items():
+        click.echo(f"  {key}: {value}")
+    click.echo("Sources:")
+    for s in c.sources:
+        click.echo(f"  - {d.documents.get(s.doc, s.doc)} / {s.section} ({s.level or '-'})")
+    for p in d.passages[:3]:
+        click.echo(f'    "{short(p.text)}"')
+    if c.references:
+        click.echo("References:")
+        for r in c.references:
+            click.echo(f"  - {r}")
+    if d.parent:
+        click.echo(f"Part of: {d.parent.title}")
+    if d.children:
+        click.echo("Parts: " + "; ".join(x.title for x in d.children))
+    if d.related:
+        click.echo("Related: " + "; ".join(x.title for x in d.related))
+
+
+@cli.command(name="eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-k", default=10, show_default=True, help="Cut-off for nDCG.")
+@kb_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--verbose", is_flag=True, help="Also print each query's figures.")
+def evaluate(file, k, kb_dir, as_json, verbose) -> None:
+    """Score the product and two baselines on labelled queries.
+
+    Example: kb eval ../shared/eval/dev.jsonl
+    """
+    from recommender.evaluate import compare
+
+    report = compare(file, k=k, kb_dir=kb_dir)
+    if as_json:
+        emit(report)
+        return
+    render_eval(report, verbose)
+
+
+def render_eval(report: dict, verbose: bool) -> None:
+    systems = report["systems"]
+    keys = [k for k in next(iter(systems.values())) if k not in ("per_query", "queries", "missing")]
+    click.echo(f"{'':28}" + "".join(f"{k:>15}" for k in keys))
+    for name, figures in systems.items():
+        cells = "".join(
+            f"{'-' if figures[k] is None else format(figures[k], '.4f'):>15}" for k in keys
+        )
+        click.echo(f"{name:28}{cells}")
+    if verbose:
+        for qid, row in systems["product"]["per_query"].items():
+            click.echo(f"  {qid}: " + ", ".join(f"{k}={v:.2f}" for k, v in row.items()))
+
+
 def main() -> None:
     """Entry point: run the CLI and turn every failure into one line and an exit status."""
     debug = "--debug" in sys.argv

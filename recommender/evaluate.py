@@ -9,8 +9,10 @@ title once.
 
 from __future__ import annotations
 
+import json
 import math
 import re
+from dataclasses import asdict
 
 
 def norm(text: str | None) -> str:
@@ -101,3 +103,34 @@ def summarise(queries: list[dict], results: dict[str, dict], k: int = 10) -> dic
         "ood_abstain": mean("ood_ok", ood) if ood else None,
         "per_query": rows,
     }
+
+
+def read_queries(path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def compare(path, k: int = 10, kb_dir=None) -> dict:
+    """The product and both baselines on one labelled set, in one process.
+
+    Returns:
+        {"file", "k", "systems": {name: summary}}; the product's summary also carries
+        `per_query`, the figures behind each average.
+    """
+    from recommender.baselines import BM25Paragraphs, DenseParagraphs
+    from recommender.service import Recommender
+
+    queries = read_queries(path)
+    items = [(q["id"], q["query"]) for q in queries]
+    recommender = Recommender.load(kb_dir)
+    product = {a.id: asdict(a) for a in recommender.recommend_many(items, k=k)}
+    systems = {"product": summarise(queries, product, k)}
+    for baseline in (
+        BM25Paragraphs(recommender.kb),
+        DenseParagraphs(recommender.kb, recommender.embedder),
+    ):
+        results = {r["id"]: r for r in baseline.run(items, k)}
+        summary = summarise(queries, results, k)
+        summary.pop("per_query")
+        systems[baseline.name] = summary
+    return {"file": str(path), "k": k, "systems": systems}
