@@ -23,6 +23,8 @@ from ingest.embed import BUNDLED, Embedder, EmbeddingCache, embed_cached
 from ingest.load import find_documents, load
 from ingest.structure import parse
 from kb import store
+from kb.calibration import SETS as CALIBRATION_SETS
+from kb.calibration import queries as calibration_queries
 from kb.errors import KBBusy, KBCorrupt, KBError, KBNotFound, ModelMismatch, RejectedFile
 from kb.model import Chunk, IngestReport, ParsedDocument, Rejected
 
@@ -125,6 +127,10 @@ def run(paths: list[Path], root: Path, rebuild: bool, embedder: Embedder) -> Ing
         )
         concepts = extract(documents, chunks)
         concept_vectors, _ = embed_cached(embedder, cache, [embedding_text(c) for c in concepts])
+        calibration = {
+            name: embed_cached(embedder, cache, calibration_queries(name))[0]
+            for name in CALIBRATION_SETS
+        }
     finally:
         cache.close()
     link_related(concepts, concept_vectors)
@@ -146,6 +152,7 @@ def run(paths: list[Path], root: Path, rebuild: bool, embedder: Embedder) -> Ing
         concepts,
         concept_vectors if len(concepts) else np.zeros((0, dims), np.float32),
         manifest,
+        calibration,
     )
     report.documents, report.chunks, report.concepts = len(documents), len(chunks), len(concepts)
     report.glossary = manifest["glossary"]

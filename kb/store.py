@@ -41,7 +41,7 @@ from kb.model import (
 SCHEMA_VERSION = 1
 FORMAT = 1
 KEEP_VERSIONS = 3
-FILES = ("kb.sqlite", "vectors.faiss", "concepts.npy")
+FILES = ("kb.sqlite", "vectors.faiss", "concepts.npy", "calibration.npz")
 
 SCHEMA = """
 CREATE TABLE documents (doc TEXT PRIMARY KEY, path TEXT, title TEXT, format TEXT,
@@ -73,6 +73,7 @@ class KnowledgeBase:
     index: object  # faiss.Index over chunk vectors, row i = chunks[i]
     concept_vectors: np.ndarray
     glossary: list[GlossaryEntry] = field(default_factory=list)
+    calibration: dict[str, np.ndarray] = field(default_factory=dict)  # set name -> vectors
 
     def concept(self, concept_id: str) -> Concept | None:
         return self._concepts_by_id().get(concept_id)
@@ -114,6 +115,7 @@ def write_version(
     concepts: list[Concept],
     concept_vectors: np.ndarray,
     manifest: dict,
+    calibration: dict[str, np.ndarray],
 ) -> str:
     """Write a complete new version and publish it; return its name.
 
@@ -131,6 +133,8 @@ def write_version(
     vector_index.save(index, tmp / "vectors.faiss")
     with open(tmp / "concepts.npy", "wb") as f:
         np.save(f, concept_vectors.astype(np.float32))
+    with open(tmp / "calibration.npz", "wb") as f:
+        np.savez(f, **{name: v.astype(np.float32) for name, v in calibration.items()})
     manifest = {
         **manifest,
         "format": FORMAT,
@@ -295,13 +299,24 @@ def open_kb(kb_dir: str | Path | None = None) -> KnowledgeBase:
         documents, chunks, concepts = read_sqlite(folder / "kb.sqlite")
         index = vector_index.load(folder / "vectors.faiss")
         concept_vectors = np.load(folder / "concepts.npy")
+        with np.load(folder / "calibration.npz") as npz:
+            calibration = {name: npz[name] for name in npz.files}
     except Exception as exc:  # any library error here means a damaged file
         raise KBCorrupt(f"{folder} cannot be read ({exc}); run `kb ingest --rebuild`") from exc
     if index.ntotal != len(chunks) or len(concept_vectors) != len(concepts):
         raise KBCorrupt(f"{folder} is inconsistent; run `kb ingest --rebuild`")
     glossary = [g for d in documents for g in d.glossary]
     return KnowledgeBase(
-        root, version, manifest, documents, chunks, concepts, index, concept_vectors, glossary
+        root,
+        version,
+        manifest,
+        documents,
+        chunks,
+        concepts,
+        index,
+        concept_vectors,
+        glossary,
+        calibration,
     )
 
 

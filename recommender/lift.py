@@ -11,7 +11,7 @@ import numpy as np
 from kb.model import Concept
 
 CHILD_DISCOUNT = 0.9  # a child's passage speaks for its parent, a little less directly
-MMR_LAMBDA = 0.85  # relevance vs. novelty in maximal marginal relevance (Carbonell 1998)
+MMR_LAMBDA = 0.9  # relevance vs. novelty in maximal marginal relevance (Carbonell 1998)
 
 
 def evidence_map(
@@ -43,7 +43,11 @@ def best_evidence(
 
 
 def diversify(order: list[int], scores: dict[int, float], vectors: np.ndarray, k: int) -> list[int]:
-    """Maximal marginal relevance over concept vectors: no two picks that say the same thing."""
+    """Maximal marginal relevance over concept vectors: no two picks that say the same thing.
+
+    Each next pick maximises λ·relevance − (1−λ)·(similarity to the closest pick so far);
+    relevance is scaled to the best score so λ weighs like for like.
+    """
     if not order:
         return []
     top = scores[order[0]] or 1.0
