@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import bm25s
 import numpy as np
 import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
 
 STEMMER = Stemmer.Stemmer("english")
-WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s's own token pattern (scikit-learn's)
+STOPWORDS = frozenset(STOPWORDS_EN)
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return STEMMER.stemWord(word)
 
 
 def stems(text: str) -> list[str]:
     """The stemmed, stopword-free words of a text: what BM25 and highlighting compare."""
-    tokens = bm25s.tokenize(
-        [text], stopwords="en", stemmer=STEMMER, return_ids=False, show_progress=False
-    )
-    return tokens[0] if tokens else []
+    return [stem(w) for w in TOKEN.findall(text.lower()) if w not in STOPWORDS]
 
 
 class LexicalIndex:
@@ -26,12 +31,11 @@ class LexicalIndex:
     def __init__(self, texts: list[str]):
         self.size = len(texts)
         self.retriever = bm25s.BM25()
-        if texts:
-            corpus = bm25s.tokenize(texts, stopwords="en", stemmer=STEMMER, show_progress=False)
+        corpus = [stems(t) for t in texts]
+        self.vocab: set[str] = set()
+        if any(corpus):
             self.retriever.index(corpus, show_progress=False)
             self.vocab = set(self.retriever.vocab_dict)
-        else:
-            self.vocab = set()
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every text for the query (zeros when no query word is known)."""
