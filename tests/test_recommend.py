@@ -1,0 +1,212 @@
+"""The recommender on the real KB and the real MiniLM model: ranking, abstaining, filters,
+evidence, odd input, batch output and the evaluation figures."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+
+from kb.errors import UsageError
+from recommender import Recommender, service
+from recommender.evaluate import read_queries, summarise
+from tests.conftest import REPO, run_kb
+
+pytestmark = pytest.mark.slow
+
+DEV = REPO.parent / "shared" / "eval" / "dev.jsonl"
+SCORER = REPO.parent / "shared" / "eval" / "score.py"
+HELDOUT = Path(__file__).parent / "data" / "heldout.jsonl"
+
+
+@pytest.fixture(scope="module")
+def recommender(real_store) -> Recommender:
+    return Recommender(real_store)
+
+
+def titles(answer) -> list[str]:
+    return [r.title for r in answer.recommendations]
+
+
+def test_a_situation_in_plain_words_finds_the_principle_that_fits(recommender):
+    answer = recommender.recommend(
+        "the stock system we paid for keeps ordering products that just sit on the shelves"
+    )
+    assert not answer.abstained
+    assert "Why Automation Tools Can Be a Trap" in titles(answer)[:3]
+
+
+def test_a_framework_is_found_by_its_abbreviation_and_by_its_name(recommender):
+    assert titles(recommender.recommend("OKRs"))[0] == "Objectives and Key Results (OKRs)"
+    assert titles(recommender.recommend("balanced scorecard"))[0] == "Balanced Scorecard (BSC)"
+
+
+@pytest.mark.parametrize(
+    "query", ["how do I change a bike tire", "recipe for a lemon tart", "who painted the Mona Lisa"]
+)
+def test_off_topic_questions_are_abstained_on_with_a_reason(recommender, query):
+    answer = recommender.recommend(query)
+    assert answer.abstained
+    assert answer.recommendations == []
+    assert "nothing in the documents" in answer.reason
+
+
+def test_the_abstention_threshold_separates_the_calibration_sets(recommender):
+    rule = recommender.rule
+    assert 0.1 < rule.threshold < 0.5
+    assert rule.in_domain_missed <= 0.05 and rule.off_topic_accepted <= 0.05
+
+
+def test_level_filter_keeps_only_that_level(recommender):
+    query = "how to bring automation into a small company"
+    every = recommender.recommend(query, k=8)
+    basic = recommender.recommend(query, k=8, level="Fundamentals")
+    assert basic.recommendations
+    assert all("Fundamentals" in (c.levels or [c.level]) for c in concepts_of(recommender, basic))
+    assert titles(basic) != titles(every)
+
+
+def test_document_filter_keeps_only_that_document(recommender):
+    answer = recommender.recommend("staff and technology", k=8, doc="socio-technical-systems")
+    assert answer.recommendations
+    for c in concepts_of(recommender, answer):
+        assert "socio-technical-systems" in {s.doc for s in c.sources}
+
+
+def concepts_of(recommender, answer):
+    return [recommender.kb.concept(r.concept) for r in answer.recommendations]
+
+
+def test_each_recommendation_carries_its_source_passages_in_context(recommender, real_store):
+    answer = recommender.recommend("employees don't trust management about the new software")
+    texts = {d.doc: d.text for d in real_store.documents}
+    for rec in answer.recommendations:
+        assert rec.passages, rec.title
+        for p in rec.passages:
+            assert texts[p.doc][p.start : p.end] == p.text
+        assert rec.guidance
+        # guidance is extractive: each of its sentences stands in the document
+        for sentence in rec.guidance.rstrip("…").split(". ")[:1]:
+            assert sentence[:40] in texts[rec.passages[0].doc] or sentence[:40] in rec.definition
+    scores = [r.score for r in answer.recommendations]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_matched_words_are_listed_for_highlighting(recommender):
+    answer = recommender.recommend("trust and collaboration between staff")
+    words = {w for r in answer.recommendations for p in r.passages for w in p.matched}
+    assert {"trust", "collaboration"} <= words
+
+
+def test_no_two_recommendations_are_the_same_concept(recommender):
+    answer = recommender.recommend("agile iterative implementation", k=10)
+    assert len(set(titles(answer))) == len(titles(answer))
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t "])
+def test_empty_input_is_refused(recommender, text):
+    with pytest.raises(UsageError, match="empty"):
+        recommender.recommend(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "automatisation des processus dans une petite entreprise",
+        "小企业如何实现自动化",
+        "🚀🤖📈",
+        "<script>alert(1)</script> automation",
+    ],
+)
+def test_foreign_text_and_emoji_get_an_answer_or_an_abstention(recommender, text):
+    answer = recommender.recommend(text)
+    assert answer.abstained or answer.recommendations
+
+
+def test_very_long_input_is_cut_with_a_notice(recommender):
+    text = "our team resists the new automation tools. " * 500  # about 22,000 characters
+    answer = recommender.recommend(text)
+    assert answer.notice and f"{len(text.strip()):,} characters" in answer.notice
+    assert len(answer.query) <= service.MAX_QUERY_CHARS
+    assert answer.abstained or answer.recommendations
+
+
+def test_cli_refuses_empty_query_with_exit_2(real_kb):
+    done = run_kb("recommend", "  ", "--kb-dir", str(real_kb.kb_dir))
+    assert done.returncode == 2
+    assert "empty" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_cli_json_follows_the_contract(real_kb):
+    done = run_kb(
+        "recommend",
+        "we depend on one big customer",
+        "-k",
+        "3",
+        "--json",
+        "--kb-dir",
+        str(real_kb.kb_dir),
+    )
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert {"id", "query", "abstained", "reason", "recommendations"} <= set(answer)
+    rec = answer["recommendations"][0]
+    keys = {"rank", "title", "kind", "score", "doc", "section", "level", "guidance", "passages"}
+    assert keys <= set(rec)
+    assert {"doc", "section", "level", "text", "score"} <= set(rec["passages"][0])
+    assert len(answer["recommendations"]) == 3
+
+
+def test_batch_keeps_order_and_ids_and_eval_equals_the_shared_scorer(real_kb, tmp_path):
+    batch = run_kb(
+        "recommend", "--batch", str(DEV), "-k", "10", "--json", "--kb-dir", str(real_kb.kb_dir)
+    )
+    assert batch.returncode == 0, batch.stderr
+    lines = [json.loads(line) for line in batch.stdout.splitlines()]
+    assert [x["id"] for x in lines] == [q["id"] for q in read_queries(DEV)]
+    results = tmp_path / "results.jsonl"
+    results.write_text(batch.stdout)
+    scored = subprocess.run(
+        [sys.executable, str(SCORER), str(DEV), str(results)], capture_output=True, text=True
+    )
+    official = json.loads(scored.stdout.splitlines()[-1])
+    ours = run_kb("eval", str(DEV), "--json", "--kb-dir", str(real_kb.kb_dir))
+    assert ours.returncode == 0, ours.stderr
+    product = json.loads(ours.stdout)["systems"]["product"]
+    for key in ("ndcg@10", "recall@5", "mrr", "hit@3", "false_abstain", "ood_abstain"):
+        assert product[key] == official[key], key
+    systems = json.loads(ours.stdout)["systems"]
+    assert {"bm25-paragraphs", "minilm-paragraphs-faiss"} <= set(systems)
+
+
+def evaluate(recommender, path: Path) -> dict:
+    queries = read_queries(path)
+    answers = recommender.recommend_many([(q["id"], q["query"]) for q in queries], k=10)
+    summary = summarise(queries, {a.id: asdict(a) for a in answers})
+    summary.pop("per_query")
+    return summary
+
+
+def test_hybrid_beats_dense_only_and_lexical_only(recommender, monkeypatch):
+    """The fused ranking must beat each of its halves on dev and held-out queries together."""
+
+    def ndcg() -> float:
+        return sum(evaluate(recommender, p)["ndcg@10"] for p in (DEV, HELDOUT)) / 2
+
+    hybrid = ndcg()
+    monkeypatch.setattr(service, "WEIGHTS", {"chunk_dense": 1.0, "concept_dense": 1.0})
+    dense = ndcg()
+    monkeypatch.setattr(service, "WEIGHTS", {"chunk_lexical": 1.0})
+    lexical = ndcg()
+    assert hybrid > dense and hybrid > lexical, (hybrid, dense, lexical)
+
+
+def test_quality_bars_of_the_issue_hold_on_the_dev_set(recommender):
+    figures = evaluate(recommender, DEV)
+    assert figures["ndcg@10"] >= 0.85 and figures["mrr"] >= 0.85
+    assert figures["recall@5"] >= 0.85
+    assert figures["ood_abstain"] == 1.0 and figures["false_abstain"] <= 0.05
