@@ -111,14 +111,19 @@ def fit(parsed, chunk: Chunk, count_tokens, max_tokens: int) -> list[Chunk]:
 
 
 def split_words(parsed, chunk: Chunk, count_tokens, max_tokens: int) -> list[Chunk]:
-    """A single sentence too long for the model is cut between words, halving until it fits."""
+    """A sentence too long for the model is cut between words (or, for one huge word,
+    between characters), halving until each piece fits."""
     words = list(re.finditer(r"\S+", chunk.text))
-    if len(words) < 2:
-        chunk.tokens = min(count_tokens(chunk.embed_text), max_tokens)
+    if len(words) >= 2:
+        left_end = chunk.start + words[len(words) // 2 - 1].end()
+        right_start = chunk.start + words[len(words) // 2].start()
+    elif len(chunk.text) >= 2:  # one enormous "word" (a run of one character): cut it
+        left_end = right_start = chunk.start + len(chunk.text) // 2
+    else:
+        chunk.tokens = count_tokens(chunk.embed_text)
         return [chunk]
-    mid = words[len(words) // 2].start()
-    left = replace_span(parsed, chunk, chunk.start, chunk.start + words[len(words) // 2 - 1].end())
-    right = replace_span(parsed, chunk, chunk.start + mid, chunk.end)
+    left = replace_span(parsed, chunk, chunk.start, left_end)
+    right = replace_span(parsed, chunk, right_start, chunk.end)
     return fit(parsed, left, count_tokens, max_tokens) + fit(
         parsed, right, count_tokens, max_tokens
     )

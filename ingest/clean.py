@@ -20,6 +20,9 @@ CHROME_LINES = {"skip to main content", "skip to content", "skip to navigation",
 # ends at . ! or ? followed by white space or the end of the line.
 POPUP = re.compile(r"\s*\bMeaning\s*[●→]\s*(?P<definition>.+?[.!?])(?=\s|$)")
 BULLET_DASH = re.compile(r"\s*●\s*")
+# Terminal escape sequences and other control characters: never meaningful in prose, and
+# harmful when a passage is printed to a terminal.
+CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\ufeff]")
 
 # Words that stop the backwards walk for a pop-up's term: a term is a short noun phrase,
 # and these words begin or join clauses rather than name things.
@@ -74,7 +77,7 @@ def clean(text: str) -> list[CleanLine]:
     """
     out = []
     for raw in text.splitlines():
-        line = raw.rstrip()
+        line = CONTROL.sub("", raw).rstrip()
         if line.strip().lower() in CHROME_LINES:
             continue
         line, terms = lift_popups(line)

@@ -44,6 +44,9 @@ from kb.model import LoadedDocument, Rejected
 
 SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 MAX_BYTES = 64 * 1024 * 1024
+# About 1,500 pages: past this a file is almost surely a dump, and embedding it would take
+# the maintainer's afternoon. Split it into documents instead.
+MAX_TEXT_CHARS = 3_000_000
 IGNORED_NAMES = frozenset({"catalog.json"})
 
 BULLET = "•"
@@ -72,6 +75,10 @@ def load(path: Path) -> LoadedDocument:
         title, text = reader(data)
         if not text.strip():
             raise _Reject("no extractable text")
+        if len(text) > MAX_TEXT_CHARS:
+            raise _Reject(
+                f"text too long: {len(text):,} characters > {MAX_TEXT_CHARS:,}; split the document"
+            )
     except _Reject as exc:
         raise RejectedFile(str(path), str(exc)) from None
     return LoadedDocument(

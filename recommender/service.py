@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ingest.clean import CONTROL
 from ingest.embed import Embedder
 from kb.errors import ModelMismatch, UsageError
 from kb.model import Chunk, Concept
@@ -219,7 +220,7 @@ class Recommender:
 
 def prepare(text: str) -> tuple[str, str | None]:
     """Refuse empty input; cut very long input, saying so."""
-    query = " ".join((text or "").split())
+    query = " ".join(CONTROL.sub(" ", text or "").split())
     if not query:
         raise UsageError("the query is empty: describe your situation in a few words")
     if len(query) > MAX_QUERY_CHARS:
