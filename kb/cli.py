@@ -27,12 +27,15 @@ def emit(obj) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False))
 
 
+LEVEL = click.Choice(["Fundamentals", "Intermediate", "Advanced"], case_sensitive=False)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
-@click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
-    """Small-business strategy guidance: ingest documents, then ask for what fits."""
-    ctx.obj = {"debug": debug}
+def cli() -> None:
+    """Small-business strategy guidance: ingest documents, then ask for what fits.
+
+    Add --debug anywhere to see tracebacks on errors.
+    """
 
 
 @cli.command()
@@ -91,8 +94,10 @@ def stats(kb_dir: str | None, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("text", required=False)
-@click.option("-k", default=5, show_default=True, help="How many recommendations.")
-@click.option("--level", help="Only this level: Fundamentals, Intermediate or Advanced.")
+@click.option(
+    "-k", default=5, show_default=True, type=click.IntRange(1, 50), help="How many to return."
+)
+@click.option("--level", type=LEVEL, help="Only this level.")
 @click.option("--doc", help="Only concepts from this document id.")
 @click.option(
     "--batch",
@@ -152,7 +157,7 @@ def render_answer(answer) -> None:
 
 @cli.command()
 @click.option("--kind", help="framework, principle, practice, risk, case or term.")
-@click.option("--level", help="Fundamentals, Intermediate or Advanced.")
+@click.option("--level", type=LEVEL, help="Only this level.")
 @click.option("--doc", help="Only concepts from this document id.")
 @kb_dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
@@ -254,7 +259,7 @@ def main() -> None:
     """Entry point: run the CLI and turn every failure into one line and an exit status."""
     debug = "--debug" in sys.argv
     try:
-        cli.main(standalone_mode=False)
+        cli.main(args=[a for a in sys.argv[1:] if a != "--debug"], standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(1)
