@@ -44,7 +44,10 @@ def cli() -> None:
 @click.option("--rebuild", is_flag=True, help="Start from nothing: re-parse and re-embed all.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 def ingest(paths: tuple[Path, ...], kb_dir: str | None, rebuild: bool, as_json: bool) -> None:
-    """Ingest documents (default data/docs) into the KB.  Example: kb ingest data/docs --json"""
+    """Ingest documents (files or folders; default data/docs) into the KB.
+
+    Example: kb ingest data/docs --json
+    """
     from ingest.pipeline import ingest as run_ingest
 
     report = run_ingest(list(paths) or [Path("data/docs")], kb_dir, rebuild=rebuild)
@@ -68,7 +71,10 @@ def ingest(paths: tuple[Path, ...], kb_dir: str | None, rebuild: bool, as_json: 
 @kb_dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def stats(kb_dir: str | None, as_json: bool) -> None:
-    """Documents, chunks, glossary terms, model, version and build time.  Example: kb stats"""
+    """Documents, chunks, glossary terms, model, index, version and build time.
+
+    Example: kb stats --json
+    """
     from kb.store import open_kb
 
     kb = open_kb(kb_dir)
@@ -162,7 +168,10 @@ def render_answer(answer) -> None:
 @kb_dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 def concepts(kind, level, doc, kb_dir, as_json) -> None:
-    """The catalog of concepts.  Example: kb concepts --kind framework"""
+    """The catalog of principles, frameworks, practices, risks, cases and terms.
+
+    Example: kb concepts --kind framework
+    """
     from kb.catalog import concept_row, filter_concepts
     from kb.store import open_kb
 
