@@ -18,7 +18,9 @@ CHROME_LINES = {"skip to main content", "skip to content", "skip to navigation",
 
 # "Meaning ●" or "Meaning →", then the definition up to the first sentence end. A sentence
 # ends at . ! or ? followed by white space or the end of the line.
-POPUP = re.compile(r"\s*\bMeaning\s*[●→]\s*(?P<definition>.+?[.!?])(?=\s|$)")
+# Abbreviations inside a definition ("e.g.") are consumed whole so they do not end it.
+ABBREVIATION = r"\b(?:e\.g|i\.e|vs|cf|approx|incl|esp|Dr|Mr|Mrs|Ms|St)\."
+POPUP = re.compile(rf"\s*\bMeaning\s*[●→]\s*(?P<definition>(?:{ABBREVIATION}|.)+?[.!?])(?=\s|$)")
 BULLET_DASH = re.compile(r"\s*●\s*")
 # Terminal escape sequences and other control characters: never meaningful in prose, and
 # harmful when a passage is printed to a terminal.

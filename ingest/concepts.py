@@ -59,8 +59,10 @@ def slug(title: str) -> str:
 
 # A heading naming frameworks (plural) lists frameworks; one naming a single framework
 # lists its steps or parts.
-PLURAL_FRAMEWORKS = re.compile(r"\b(frameworks|methodologies|models)\b", re.I)
-ONE_FRAMEWORK = re.compile(r"\b(framework|methodology|model)\b", re.I)
+PLURAL_FRAMEWORKS = re.compile(
+    r"\b(frameworks|methodologies|models|scorecards|matrices|canvases)\b", re.I
+)
+ONE_FRAMEWORK = re.compile(r"\b(framework|methodology|model|scorecard|matrix|canvas)\b", re.I)
 
 
 def kind_of(title: str, context: str, definition: str, column: str = "") -> str:
@@ -202,7 +204,7 @@ def section_concept(catalog, parsed, section: Section, own, refs, heading_concep
     """A heading is a concept when it names something (not a level or layout heading)."""
     if section.heading == section.level or section.heading.lower() in LAYOUT_SECTIONS:
         return None
-    if not is_title(section.heading):
+    if not is_title(section.heading) or not section.blocks:  # a bare heading teaches nothing
         return None
     paragraphs = [b for b in section.blocks if b.kind == "paragraph"]
     text = paragraphs[0].text if paragraphs else (section.blocks[0].text if section.blocks else "")
@@ -230,11 +232,13 @@ def section_concept(catalog, parsed, section: Section, own, refs, heading_concep
 
 
 def block_concept(catalog, parsed, section: Section, block: Block, own, refs, parent):
-    """A titled list item or a table row is a concept of its own."""
+    """A titled list item or a table row is a concept of its own, when it says something."""
     column = section.table_columns[0] if block.kind == "row" and section.table_columns else ""
     body = block.body or "; ".join(
         f"{k}: {v}" for k, v in (block.cells or {}).items() if k != column
     )
+    if not body.strip():
+        return None
     chunk_ids = [c.id for c in own if c.title == block.title and c.start >= block.start]
     chunk_ids = [cid for cid in chunk_ids if cid in {c.id for c in own if c.end <= block.end}]
     return catalog.add(

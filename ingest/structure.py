@@ -28,10 +28,12 @@ SUMMARY_CHARS = 200
 
 EXPLICIT_HEADING = re.compile(r"^(#{1,6})\s+(.*\S)\s*$")
 ITEM = re.compile(r"^(?P<indent>\s*)(?P<marker>•|[-*]|\d{1,3}[.)])\s+(?P<text>\S.*)$")
-CITATION = re.compile(
-    r"\(((?:[A-Z][\w’'\-]+(?:,? (?:&|and) [A-Z][\w’'\-]+| et al\.)?,? \d{4}[a-z]?;?\s*)+)\)"
+# A parenthesis holding one or more "Author[, Author][ & Author], 1996" separated by ";".
+CITATION_GROUP = re.compile(r"\(([^()]*?\b\d{4}[a-z]?)\)")
+ONE_CITATION = re.compile(
+    r"^\s*([A-Z][\w’'\-]+)"  # the first author's surname
+    r"(?:,?\s+et al\.|(?:,?\s*(?:&|and)?\s*[A-Z][\w’'\-]+)*),?\s+(\d{4})[a-z]?\s*$"
 )
-ONE_CITATION = re.compile(r"([A-Z][\w’'\-]+)(?:,? (?:&|and) [A-Z][\w’'\-]+| et al\.)?,? (\d{4})")
 REFERENCE = re.compile(
     r"^(?P<authors>.+?)\s*\((?P<year>\d{4})[a-z]?\)\.?\s*(?P<title>.+?[.?!])\s+(?P<source>.*)$"
 )
@@ -40,6 +42,10 @@ SENTENCE_OPENERS = set(
     """a an the this these that those it its many most some all few several each every such
     our your their his her we you they one""".split()
 )
+
+
+# Words after which an acronym is the object of a verb, not the subject of a sentence.
+OBJECT_FOLLOWERS = set("to with for in of and or on by from into at as".split())
 
 
 @dataclass
@@ -132,6 +138,7 @@ def split_closing(lines: list[Line]) -> tuple[str | None, list[str], list[Line]]
     """
     if not any(line.kind == "level" for line in lines):
         return None, [], lines
+    closing = {ln.text.lower() for ln in lines if ln.kind == "heading"} & (EXPLORE | CLOSING)
     end = next(
         (i for i, ln in enumerate(lines) if ln.kind == "heading" and ln.text.lower() in EXPLORE),
         len(lines),
@@ -149,6 +156,8 @@ def split_closing(lines: list[Line]) -> tuple[str | None, list[str], list[Line]]
         if prev.kind in ("text", "heading") and prev.text.count(",") >= 2 and "." not in prev.text:
             keywords = [k.strip() for k in prev.text.split(",") if k.strip()]
             drop.add(body[-2])
+    if not (closing or keywords):  # a plain last paragraph is content, not a summary
+        return None, [], lines
     return last.text, keywords, [ln for i, ln in enumerate(lines) if i not in drop]
 
 
@@ -232,7 +241,8 @@ def split_item_title(text: str) -> tuple[str | None, str]:
     Otherwise the body's sentence starts at the last capitalised word before the first
     lower-case content word (parentheses are part of the title). When only acronyms stand
     between that word and the body's text, the sentence starts at the acronym ("Resource
-    Constraints SMBs often have"), unless the word is a determiner ("... Complexity Many SMBs").
+    Constraints SMBs often have"), unless the word is a determiner ("... Complexity Many SMBs")
+    or the acronym is an object ("... Innovations Encourages SMBs to look").
     """
     if " — " in text:
         head, body = text.split(" — ", 1)
@@ -263,7 +273,9 @@ def split_item_title(text: str) -> tuple[str | None, str]:
             break
         between.append(tok)
     only_acronyms = between and all(is_acronym(t) for t in between)
-    if only_acronyms and tokens[cut].lower() not in SENTENCE_OPENERS:
+    after = tokens[cut + 1 + len(between)].lower() if cut + 1 + len(between) < len(tokens) else ""
+    subject = tokens[cut].lower() not in SENTENCE_OPENERS and after not in OBJECT_FOLLOWERS
+    if only_acronyms and subject:
         cut += 1
     title = " ".join(tokens[:cut]).rstrip(",:;")
     if len(title.split()) > 12:
@@ -299,10 +311,13 @@ def citation_key(surname: str, year: str) -> str:
 
 
 def find_citations(text: str) -> list[str]:
-    """Keys of the in-text citations, e.g. "(Kaplan & Norton, 1996)" -> ["kaplan-1996"]."""
+    """Keys of the in-text citations: "(Kaplan & Norton, 1996)" -> ["kaplan-1996"],
+    "(Teece, Pisano, & Shuen, 1997)" -> ["teece-1997"]."""
     keys = []
-    for group in CITATION.finditer(text):
-        keys += [citation_key(a, y) for a, y in ONE_CITATION.findall(group.group(1))]
+    for group in CITATION_GROUP.finditer(text):
+        for part in group.group(1).split(";"):
+            if m := ONE_CITATION.match(part):
+                keys.append(citation_key(m.group(1), m.group(2)))
     return keys
 
 

@@ -26,23 +26,14 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "data" / "docs"
 KB_BIN = REPO / ".venv" / "bin" / "kb"
-SEED_NAMES = (
-    "over-alignment-and-smb-innovation.txt",
-    "socio-technical-systems.txt",
-    "strategic-alignment-before-automation.txt",
-)
-INGEST_KEYS = {
-    "documents",
-    "chunks",
-    "concepts",
-    "added",
-    "changed",
-    "removed",
-    "unchanged",
-    "rejected",
-    "embedded",
-    "seconds",
-}
+REAL_FIXTURES = {"real_kb", "real_store", "real_concepts"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that reads the real (MiniLM-built) session KB is `slow`, wherever it is."""
+    for item in items:
+        if REAL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 class FakeEmbedder:
@@ -84,6 +75,18 @@ def fake_embedder() -> FakeEmbedder:
 
 
 @pytest.fixture
+def make_embedder():
+    """A factory for fake embedders under another model name (for model-mismatch tests)."""
+    return FakeEmbedder
+
+
+@pytest.fixture
+def kb_run():
+    """`run_kb`: the installed `kb` command in a subprocess."""
+    return run_kb
+
+
+@pytest.fixture
 def docs_copy(tmp_path: Path) -> Path:
     """A private copy of data/docs (with its catalog.json) that a test may edit."""
     target = tmp_path / "docs"
@@ -95,8 +98,9 @@ def run_kb(
     *args: str, env: dict | None = None, timeout: float = 300
 ) -> subprocess.CompletedProcess:
     """Run the installed `kb` command, as a user would, and capture its output."""
-    full_env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
-    full_env.pop("KB_DIR", None) if env is None or "KB_DIR" not in env else None
+    full_env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    full_env.pop("KB_DIR", None)  # only --kb-dir (or the test's own env) says where the KB is
+    full_env.update(env or {})
     return subprocess.run(
         [str(KB_BIN), *args],
         capture_output=True,

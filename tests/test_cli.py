@@ -1,0 +1,241 @@
+"""The `kb` command as CONTRACT.md describes it: JSON shapes, exit codes and one-line errors.
+
+Exit codes and stderr are checked on the installed `.venv/bin/kb` in a subprocess (the error
+mapping lives in `kb.cli.main`); output rendering is checked in-process with click's CliRunner.
+Both read the session KB, built once with the bundled model; copies of its folder carry the
+embedding cache, so re-ingesting the same texts there loads no model.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kb.cli import cli, main
+
+REPO = Path(__file__).resolve().parents[1]
+DOCS = REPO / "data" / "docs"
+INGEST_KEYS = {
+    "documents",
+    "chunks",
+    "concepts",
+    "added",
+    "changed",
+    "removed",
+    "unchanged",
+    "rejected",
+    "embedded",
+    "seconds",
+}
+STATS_KEYS = {"documents", "chunks", "glossary", "model", "version", "built_at"}
+NAMES = sorted(p.name for p in DOCS.glob("*.txt"))
+
+
+def one_error_line(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+def invoke(*args: str):
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result
+
+
+# --------------------------------------------------------------------------- kb ingest
+
+
+def test_first_ingest_reports_three_added_documents(real_kb) -> None:
+    report = real_kb.report
+    assert real_kb.returncode == 0, real_kb.stderr
+    assert set(report) >= INGEST_KEYS
+    assert report["documents"] == 3
+    assert report["added"] == [str(real_kb.docs / n) for n in NAMES]
+    assert report["changed"] == report["removed"] == report["unchanged"] == []
+    assert report["rejected"] == []
+    assert 0 < report["embedded"] <= report["chunks"]
+    assert report["concepts"] > 100
+    assert isinstance(report["seconds"], float | int) and report["seconds"] > 0
+    assert "Traceback" not in real_kb.stderr
+
+
+def test_second_ingest_reports_unchanged_and_embeds_nothing(real_kb, tmp_path, kb_run) -> None:
+    kb_dir = real_kb.copy_to(tmp_path / "kb")
+    done = kb_run("ingest", str(real_kb.docs), "--kb-dir", str(kb_dir), "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["unchanged"] == [str(real_kb.docs / n) for n in NAMES]
+    assert report["added"] == report["changed"] == report["removed"] == []
+    assert report["embedded"] == 0
+    assert report["documents"] == 3
+    assert sorted(p.name for p in (kb_dir / "versions").iterdir()) == [report["version"]]
+
+
+def test_a_rejected_file_exits_3_with_the_rest_ingested(real_kb, tmp_path, kb_run) -> None:
+    kb_dir = real_kb.copy_to(tmp_path / "kb")
+    docs = tmp_path / "docs"
+    shutil.copytree(DOCS, docs)
+    (docs / "empty.txt").write_bytes(b"")
+    done = kb_run("ingest", str(docs), "--kb-dir", str(kb_dir), "--json")
+    assert done.returncode == 3, done.stderr
+    report = json.loads(done.stdout)  # stdout holds the JSON object and nothing else
+    assert set(report) >= INGEST_KEYS
+    assert report["rejected"] == [{"path": str(docs / "empty.txt"), "reason": "empty file"}]
+    assert report["added"] == [str(docs / n) for n in NAMES]
+    assert report["documents"] == 3
+    assert report["embedded"] == 0  # the same texts: all from the cache
+    assert done.stderr.strip().splitlines() == [f"rejected: {docs / 'empty.txt'}: empty file"]
+
+
+def test_nothing_ingestible_exits_1_with_one_line(tmp_path, kb_run) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "empty.txt").write_bytes(b"")
+    done = kb_run("ingest", str(docs), "--kb-dir", str(tmp_path / "kb"), "--json")
+    assert done.returncode == 1
+    assert "no document could be ingested" in one_error_line(done.stderr)
+    assert done.stdout == ""
+
+
+def test_unknown_option_is_a_usage_error(kb_run) -> None:
+    done = kb_run("ingest", "--no-such-option")
+    assert done.returncode == 2
+    assert "--no-such-option" in one_error_line(done.stderr)
+
+
+# --------------------------------------------------------------------------- kb stats
+
+
+def test_stats_json(real_kb, kb_run) -> None:
+    done = kb_run("stats", "--kb-dir", str(real_kb.kb_dir), "--json")
+    assert done.returncode == 0, done.stderr
+    stats = json.loads(done.stdout)
+    assert set(stats) >= STATS_KEYS
+    assert stats["documents"] == 3
+    assert stats["chunks"] == real_kb.report["chunks"]
+    assert stats["version"] == real_kb.report["version"]
+    assert stats["model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert stats["dimensions"] == 384
+    popups = sum(p.read_text(encoding="utf-8").count("Meaning ●") for p in DOCS.glob("*.txt"))
+    assert stats["glossary"] == popups
+
+
+def test_kb_dir_comes_from_the_environment(real_kb, kb_run) -> None:
+    done = kb_run("stats", "--json", env={"KB_DIR": str(real_kb.kb_dir)})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["kb_dir"] == str(real_kb.kb_dir)
+
+
+def test_missing_kb_is_one_line_error(tmp_path, kb_run) -> None:
+    done = kb_run("stats", "--kb-dir", str(tmp_path / "nothing"), "--json")
+    assert done.returncode == 1
+    assert "kb ingest" in one_error_line(done.stderr)
+    assert done.stdout == ""
+
+
+def test_debug_shows_the_traceback(tmp_path, kb_run) -> None:
+    done = kb_run("--debug", "stats", "--kb-dir", str(tmp_path / "nothing"))
+    assert done.returncode == 1
+    assert "Traceback" in done.stderr
+
+
+def test_damaged_kb_is_one_line_error(real_kb, tmp_path, kb_run) -> None:
+    kb_dir = real_kb.copy_to(tmp_path / "kb")
+    version = (kb_dir / "CURRENT").read_text().strip()
+    index = kb_dir / "versions" / version / "vectors.faiss"
+    index.write_bytes(index.read_bytes()[:100])
+    done = kb_run("stats", "--kb-dir", str(kb_dir))
+    assert done.returncode == 1
+    assert "--rebuild" in one_error_line(done.stderr)
+
+
+# --------------------------------------------------------------------------- concepts and show
+
+
+def test_concepts_kind_filter(real_kb) -> None:
+    result = invoke("concepts", "--kind", "framework", "--kb-dir", str(real_kb.kb_dir), "--json")
+    concepts = json.loads(result.stdout)
+    assert concepts and all(c["kind"] == "framework" for c in concepts)
+    titles = {c["title"] for c in concepts}
+    assert {
+        "Balanced Scorecard (BSC)",
+        "Objectives and Key Results (OKRs)",
+        "Lean Management Principles",
+        "Agile Methodology",
+    } <= titles
+
+
+def test_concepts_plain_listing(real_kb) -> None:
+    result = invoke("concepts", "--level", "Advanced", "--kb-dir", str(real_kb.kb_dir))
+    lines = result.stdout.splitlines()
+    assert len(lines) > 30
+    assert any(line.endswith("Balanced Scorecard (BSC)") for line in lines)
+    assert not any(line.endswith("Joint Optimization") for line in lines)  # Intermediate only
+
+
+def test_show_balanced_scorecard(real_kb) -> None:
+    out = invoke("show", "balanced scorecard", "--kb-dir", str(real_kb.kb_dir)).stdout
+    assert out.splitlines()[0].startswith("Balanced Scorecard (BSC)")
+    assert "The Balanced Scorecard (Kaplan & Norton, 1996) provides a holistic framework" in out
+    assert "Core Focus: Holistic strategic performance management" in out
+    assert (
+        "Kaplan, R. S., & Norton, D. P. (1996). The Balanced Scorecard — Translating Strategy "
+        "into Action. Harvard Business School Press."
+    ) in out
+    assert "Part of: Strategic Frameworks for Advanced SMB Automation Alignment" in out
+
+
+def test_show_okr_json(real_kb) -> None:
+    result = invoke("show", "okr", "--kb-dir", str(real_kb.kb_dir), "--json")
+    shown = json.loads(result.stdout)
+    assert shown["title"] == "Objectives and Key Results (OKRs)"
+    assert shown["kind"] == "framework"
+    assert shown["references"] == ["Doerr, J. (2018). Measure What Matters. Penguin Books."]
+    assert shown["passages"] and all(p["text"] for p in shown["passages"])
+    assert any("goal-setting framework" in p["text"] for p in shown["passages"])
+    assert shown["parent"]["title"] == "Strategic Frameworks for Advanced SMB Automation Alignment"
+
+
+def test_show_unknown_name_exits_1_with_one_line(real_kb, monkeypatch, capsys) -> None:
+    monkeypatch.setattr(sys, "argv", ["kb", "show", "xqzv wplk", "--kb-dir", str(real_kb.kb_dir)])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 1
+    captured = capsys.readouterr()
+    assert "kb concepts" in one_error_line(captured.err)
+    assert captured.out == ""
+
+
+# --------------------------------------------------------------------------- a new document
+
+FLYWHEEL = Path(__file__).parent / "data" / "growth-loops.md"  # names no seed framework
+
+
+def test_a_new_markdown_framework_is_found_after_kb_ingest(real_kb, tmp_path, kb_run) -> None:
+    kb_dir = real_kb.copy_to(tmp_path / "kb")
+    docs = tmp_path / "docs"
+    shutil.copytree(real_kb.docs, docs)
+    shutil.copy(FLYWHEEL, docs / "growth-loops.md")
+    done = kb_run("ingest", str(docs), "--kb-dir", str(kb_dir), "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert str(docs / "growth-loops.md") in report["added"]
+    assert report["documents"] == 4
+
+    listed = kb_run("concepts", "--kind", "framework", "--kb-dir", str(kb_dir), "--json")
+    frameworks = {c["title"]: c for c in json.loads(listed.stdout)}
+    canvas = frameworks["The Flywheel Canvas"]
+    assert canvas["doc"] == "growth-loops"
+    assert canvas["definition"].startswith("The Flywheel Canvas is a planning framework")
+
+    shown = kb_run("show", "flywheel canvas", "--kb-dir", str(kb_dir), "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["title"] == "The Flywheel Canvas"
