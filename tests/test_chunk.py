@@ -172,7 +172,10 @@ def test_a_long_paragraph_is_split_at_sentence_ends_within_the_limit() -> None:
         for i in range(1, 41)
     ]
     paragraph = " ".join(sentences)
-    parsed = parse_text(f"Fundamentals\n\nPlanning Before Buying\n\n{paragraph}\n\nShort summary.\n\nExplore\n\nWhat Next?")
+    parsed = parse_text(
+        f"Fundamentals\n\nPlanning Before Buying\n\n{paragraph}\n\n"
+        "Short summary.\n\nExplore\n\nWhat Next?"
+    )
     chunks = chunk_document(parsed, count)
     assert count(paragraph) > 2 * LIMIT
     assert len(chunks) >= 3
@@ -187,7 +190,10 @@ def test_a_long_paragraph_is_split_at_sentence_ends_within_the_limit() -> None:
 
 def test_a_sentence_longer_than_the_limit_is_cut_between_words() -> None:
     words = " ".join(f"word{i}" for i in range(400))
-    parsed = parse_text(f"Fundamentals\n\nOne Endless Sentence\n\nIt goes {words} on.\n\nEnd.\n\nExplore\n\nWhat Next?")
+    parsed = parse_text(
+        f"Fundamentals\n\nOne Endless Sentence\n\nIt goes {words} on.\n\n"
+        "End.\n\nExplore\n\nWhat Next?"
+    )
     chunks = chunk_document(parsed, count)
     assert len(chunks) >= 2
     for c in chunks:
