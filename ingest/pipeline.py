@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -75,7 +76,8 @@ def run(paths: list[Path], root: Path, rebuild: bool, embedder: Embedder) -> Ing
     report = IngestReport()
     files, rejected = find_documents(paths)
     report.rejected = rejected
-    old_docs = {d.path: d for d in previous.documents} if previous else {}
+    # Documents are the same file whatever path spelling reached them (relative, absolute).
+    old_docs = {same_file(d.path): d for d in previous.documents} if previous else {}
     old_chunks: dict[str, list[Chunk]] = {}
     for chunk in previous.chunks if previous else []:
         old_chunks.setdefault(chunk.doc, []).append(chunk)
@@ -85,7 +87,7 @@ def run(paths: list[Path], root: Path, rebuild: bool, embedder: Embedder) -> Ing
     taken: set[str] = set()
     for path in files:
         key = str(path)
-        old = old_docs.get(key)
+        old = old_docs.get(same_file(key))
         try:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError as exc:
@@ -106,8 +108,8 @@ def run(paths: list[Path], root: Path, rebuild: bool, embedder: Embedder) -> Ing
         chunks += chunk_document(parsed, embedder.count_tokens)
         taken.add(parsed.doc)
         (report.changed if old is not None else report.added).append(key)
-    seen = {str(p) for p in files}
-    report.removed = sorted(p for p in old_docs if p not in seen)
+    seen = {same_file(str(p)) for p in files}
+    report.removed = sorted(d.path for k, d in old_docs.items() if k not in seen)
     if not documents and not previous and report.rejected:
         raise KBError(
             "no document could be ingested: "
@@ -157,6 +159,10 @@ def run(paths: list[Path], root: Path, rebuild: bool, embedder: Embedder) -> Ing
     report.documents, report.chunks, report.concepts = len(documents), len(chunks), len(concepts)
     report.glossary = manifest["glossary"]
     return report
+
+
+def same_file(path: str) -> str:
+    return os.path.realpath(path)
 
 
 def previous_kb(root: Path) -> store.KnowledgeBase | None:

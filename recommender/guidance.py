@@ -22,12 +22,14 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE.split(text) if len(s.strip()) > 20]
 
 
-def guidance(query: str, texts: list[str]) -> str:
+def guidance(query: str, texts: list[str], shown: set[str] | None = None) -> str:
     """Up to two sentences of the passages, preferring advice that shares the query's words.
 
     Args:
         query: the user's situation.
         texts: the concept's passages, best first.
+        shown: sentences already given on earlier cards; they are not repeated, and the
+            chosen ones are added.
 
     Returns:
         The chosen sentences in their document order, cleaned of list-title dashes.
@@ -37,12 +39,16 @@ def guidance(query: str, texts: list[str]) -> str:
     for t, text in enumerate(texts[:3]):
         body = text.split(" — ", 1)[1] if " — " in text[:80] else text
         for s, sentence in enumerate(sentences(body)):
+            if shown is not None and sentence in shown:
+                continue
             overlap = len(query_words & set(stems(sentence)))
             advice = 1.0 if ADVICE.search(sentence) else 0.0
             score = overlap + advice + (0.5 if s == 0 and t == 0 else 0.0) - 0.3 * t
             candidates.append((score, t, s, sentence))
     best = sorted(candidates, key=lambda c: -c[0])[:MAX_SENTENCES]
     chosen = [c[3] for c in sorted(best, key=lambda c: (c[1], c[2]))]
+    if shown is not None:
+        shown.update(chosen)
     out = " ".join(chosen)
     return out if len(out) <= MAX_CHARS else out[: MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"
 

@@ -8,11 +8,11 @@ from functools import lru_cache
 import bm25s
 import numpy as np
 import Stemmer
-from bm25s.stopwords import STOPWORDS_EN
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 STEMMER = Stemmer.Stemmer("english")
 TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s's own token pattern (scikit-learn's)
-STOPWORDS = frozenset(STOPWORDS_EN)
+STOPWORDS = frozenset(STOPWORDS_EN_PLUS)  # the longer list: "any", "has" are noise too
 
 
 @lru_cache(maxsize=65536)

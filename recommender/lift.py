@@ -42,21 +42,30 @@ def best_evidence(
     return best, row
 
 
-def diversify(order: list[int], scores: dict[int, float], vectors: np.ndarray, k: int) -> list[int]:
+def diversify(
+    order: list[int], scores: dict[int, float], vectors: np.ndarray, k: int, best_rows
+) -> list[int]:
     """Maximal marginal relevance over concept vectors: no two picks that say the same thing.
 
     Each next pick maximises λ·relevance − (1−λ)·(similarity to the closest pick so far);
-    relevance is scaled to the best score so λ weighs like for like.
+    relevance is scaled to the best score so λ weighs like for like. Two concepts whose best
+    evidence is the same passage (a heading carried by its own item's text) count as the
+    same thing: similarity 1.
     """
     if not order:
         return []
     top = scores[order[0]] or 1.0
     picked: list[int] = []
     pool = order[: max(k * 4, 20)]
+
+    def similarity(i: int, j: int) -> float:
+        same = best_rows[i] >= 0 and best_rows[i] == best_rows[j]
+        return 1.0 if same else float(vectors[i] @ vectors[j])
+
     while pool and len(picked) < k:
 
         def value(i: int) -> float:
-            novelty = max((float(vectors[i] @ vectors[j]) for j in picked), default=0.0)
+            novelty = max((similarity(i, j) for j in picked), default=0.0)
             return MMR_LAMBDA * scores[i] / top - (1 - MMR_LAMBDA) * novelty
 
         best = max(pool, key=value)

@@ -127,13 +127,15 @@ class Recommender:
         lexical = self.chunk_lexical.scores(query)
         lexical = lexical / lexical.max() if lexical.size and lexical.max() > 0 else lexical
         concept_dense = self.kb.concept_vectors @ vector if len(self.kb.concepts) else np.zeros(0)
-        best_dense = np.array([lift.best_evidence(e, chunk_dense)[0] for e in self.evidence])
+        best = [lift.best_evidence(e, chunk_dense) for e in self.evidence]
+        best_dense = np.array([score for score, _ in best])
         best_lexical = np.array([lift.best_evidence(e, lexical)[0] for e in self.evidence])
         return {
             "chunk_dense": best_dense,
             "concept_dense": concept_dense,
             "chunk_lexical": best_lexical,
             "_chunk_dense": chunk_dense,
+            "_best_row": np.array([-1 if row is None else row for _, row in best]),
             "_chunk_lexical": lexical,
         }
 
@@ -155,10 +157,11 @@ class Recommender:
         candidates = [i for i in range(len(allowed)) if allowed[i]]
         fused = self.fuse(signals, candidates)
         order = fuse.rank(fused)
-        picked = lift.diversify(order, fused, self.kb.concept_vectors, k)
+        picked = lift.diversify(order, fused, self.kb.concept_vectors, k, signals["_best_row"])
         top = fused[picked[0]] if picked else 1.0
+        shown: set[str] = set()  # guidance sentences already on a card
         recs = [
-            self.recommendation(rank, i, fused[i] / top, query, signals)
+            self.recommendation(rank, i, fused[i] / top, query, signals, shown)
             for rank, i in enumerate(picked, start=1)
         ]
         return Answer(query_id, query, False, None, recs, notice, decision.confidence)
@@ -169,7 +172,7 @@ class Recommender:
         return {i: float(total[i]) for i in candidates}
 
     def recommendation(
-        self, rank: int, i: int, score: float, query: str, signals
+        self, rank: int, i: int, score: float, query: str, signals, shown: set[str]
     ) -> Recommendation:
         concept: Concept = self.kb.concepts[i]
         chunk_scores = signals["_chunk_dense"] + 0.3 * signals["_chunk_lexical"]
@@ -197,7 +200,7 @@ class Recommender:
             doc=concept.doc,
             section=concept.section,
             level=concept.level,
-            guidance=guidance(query, texts),
+            guidance=guidance(query, texts, shown) or concept.definition,
             passages=passages,
             concept=concept.id,
             definition=concept.definition,

@@ -1,0 +1,250 @@
+"""HTML and labels for the page (`app.py`), built so that document text can only ever be text.
+
+Every piece of text that comes from a document, the KB or the user goes through
+`html.escape` here before any tag is added; the only tags in the output are this module's own
+(`<div>`, `<span>`, `<mark>`, ...). Class names are derived through `slug`, never copied.
+Widget labels are Markdown in Streamlit, so text put into a label goes through `md_escape`.
+Nothing here imports Streamlit: these are plain functions, tested without a page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from html import escape
+
+import pandas as pd
+
+from kb.catalog import concept_row
+from kb.model import Concept
+
+LEVEL_ORDER = ("Fundamentals", "Intermediate", "Advanced")
+KIND_LABELS = {
+    "framework": "Framework",
+    "principle": "Principle",
+    "practice": "Practice",
+    "risk": "Risk",
+    "case": "Case study",
+    "term": "Term",
+}
+# Markdown (and Streamlit's label extensions: `:red[...]`, `$math$`) treat these as syntax;
+# CommonMark lets a backslash make any ASCII punctuation literal.
+MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'])")
+WORD_CHARS = "A-Za-z'-"  # what counts as a word for the recommender's matched words
+
+CSS = """
+<style>
+.block-container {padding-top: 4rem; max-width: 1440px;}
+.stAppDeployButton {display: none;}
+.app-title {font-size: 1.65rem; font-weight: 700; line-height: 1.2; margin: 0;}
+.app-sub {color: #5f6b7a; margin: .2rem 0 0 0; font-size: .95rem;}
+.rec-top {display: flex; align-items: baseline; gap: .6rem;}
+.rec-rank {flex: none; width: 1.7rem; height: 1.7rem; border-radius: 50%; background: #1f4e79;
+  color: #fff; font-weight: 700; font-size: .9rem; display: inline-flex; align-items: center;
+  justify-content: center; transform: translateY(-.1rem);}
+.rec-title {font-size: 1.2rem; font-weight: 650; line-height: 1.35;}
+.badges {display: flex; flex-wrap: wrap; gap: .35rem; margin: .45rem 0 .55rem 0;}
+.badge {font-size: .75rem; font-weight: 600; padding: .12rem .55rem; border-radius: 1rem;
+  background: #eef1f5; color: #3d4a5c; white-space: nowrap;}
+.badge.kind-framework {background: #e3ecfb; color: #1d4ed8;}
+.badge.kind-principle {background: #e6f4ea; color: #1e7b3a;}
+.badge.kind-practice {background: #e7f6f6; color: #0f766e;}
+.badge.kind-risk {background: #fdecea; color: #b42318;}
+.badge.kind-case {background: #f3e8fd; color: #7e22ce;}
+.badge.kind-term {background: #f1f1f1; color: #555;}
+.badge.level-fundamentals {background: #fff7e0; color: #8a5a00;}
+.badge.level-intermediate {background: #fff0e0; color: #a14b00;}
+.badge.level-advanced {background: #fde8e8; color: #9b1c1c;}
+.badge.doc {background: transparent; border: 1px solid #d8dee6; color: inherit; opacity: .85;
+  font-weight: 500;}
+.guidance {font-size: 1rem; line-height: 1.55; margin: 0 0 .45rem 0;}
+.why {font-size: .85rem; color: #5f6b7a; margin: 0;}
+.why b {color: #3d4a5c;}
+.passage {white-space: pre-wrap; line-height: 1.55; font-size: .93rem; margin: 0;}
+mark {background: #fff1a8; color: #1f2328; padding: 0 .1rem; border-radius: .15rem;}
+.notice-title {font-size: 1.1rem; font-weight: 650; margin: 0 0 .35rem 0;}
+.notice p, .notice li {line-height: 1.55; margin: .2rem 0;}
+.detail-title {font-size: 1.3rem; font-weight: 650; margin: 0;}
+.detail h4 {font-size: .8rem; text-transform: uppercase; letter-spacing: .04em; color: #5f6b7a;
+  margin: .9rem 0 .3rem 0;}
+.detail p, .detail li {line-height: 1.55; margin: .15rem 0;}
+.detail table {border-collapse: collapse; font-size: .9rem;}
+.detail td {border-top: 1px solid #e5e9ef; padding: .3rem .5rem .3rem 0; vertical-align: top;}
+.detail td:first-child {color: #5f6b7a; white-space: nowrap;}
+.summary {color: #5f6b7a; font-size: .9rem; margin: .2rem 0 .4rem 0;}
+</style>
+"""
+
+
+def slug(text: str | None) -> str:
+    """A CSS-safe class suffix: lower-case letters, digits and dashes only."""
+    return re.sub(r"[^a-z0-9]+", "-", (text or "").lower()).strip("-") or "none"
+
+
+def md_escape(text: str | None) -> str:
+    """Text for a Markdown label (expander, button): one line, every syntax character literal."""
+    return MD_SPECIAL.sub(r"\\\1", " ".join((text or "").split()))
+
+
+def code(text: object) -> str:
+    """Text as a Markdown code span (paths, model names): one line, no backtick to break out."""
+    return "`" + " ".join(str(text).replace("`", "'").split()) + "`"
+
+
+def kind_label(kind: str | None) -> str:
+    return KIND_LABELS.get(kind or "", (kind or "other").capitalize())
+
+
+def badge(text: str, css: str = "") -> str:
+    return f'<span class="badge {css}">{escape(text)}</span>'
+
+
+def badges(kind: str | None, levels: Iterable[str | None], doc_title: str | None = None) -> str:
+    """Kind, level(s) and (optionally) document badges, in a wrapping row."""
+    parts = [badge(kind_label(kind), f"kind-{slug(kind)}")]
+    parts += [badge(level, f"level-{slug(level)}") for level in levels if level]
+    if doc_title:
+        parts.append(badge(doc_title, "doc"))
+    return f'<div class="badges">{"".join(parts)}</div>'
+
+
+def highlight(text: str, words: Iterable[str]) -> str:
+    """`text` escaped for HTML, with each occurrence of `words` (whole words, any case) marked.
+
+    The text is cut at the matches first and every piece escaped on its own, so a match can
+    never fall inside an entity and no tag but `<mark>` can appear.
+    """
+    wanted = sorted({w for w in words if w and w.strip()}, key=len, reverse=True)
+    if not wanted:
+        return escape(text)
+    pattern = re.compile(
+        rf"(?<![{WORD_CHARS}])(?:{'|'.join(map(re.escape, wanted))})(?![{WORD_CHARS}])", re.I
+    )
+    out, last = [], 0
+    for match in pattern.finditer(text):
+        out.append(escape(text[last : match.start()]))
+        out.append(f"<mark>{escape(match.group(0))}</mark>")
+        last = match.end()
+    out.append(escape(text[last:]))
+    return "".join(out)
+
+
+def card_html(rank: int, title: str, kind: str, level: str | None, doc_title: str,
+              guidance: str, why: str) -> str:  # fmt: skip
+    """The head of a recommendation card: rank, title, badges, guidance and why it matched."""
+    return (
+        '<div class="rec">'
+        f'<div class="rec-top"><span class="rec-rank">{rank}</span>'
+        f'<span class="rec-title">{escape(title)}</span></div>'
+        f"{badges(kind, [level], doc_title)}"
+        f'<p class="guidance">{escape(guidance)}</p>'
+        f'<p class="why"><b>Why this:</b> {escape(why)}</p>'
+        "</div>"
+    )
+
+
+def passage_label(number: int, doc_title: str, level: str | None, section: str) -> str:
+    """An expander label naming where a passage comes from (Markdown-escaped)."""
+    where = " · ".join(md_escape(p) for p in (doc_title, level, section) if p)
+    return f"Source {number}: {where}"
+
+
+def passage_html(text: str, matched: Iterable[str]) -> str:
+    """A source passage with the query's words marked (its expander's label names its place)."""
+    return f'<p class="passage">{highlight(text, matched)}</p>'
+
+
+def summary_html(count: int, query: str, filters: list[str]) -> str:
+    noun = "recommendation" if count == 1 else "recommendations"
+    extra = f" · {escape(', '.join(filters))}" if filters else ""
+    if len(query) > 90:
+        query = query[:89].rsplit(" ", 1)[0] + "…"
+    return f'<p class="summary">{count} {noun} for “{escape(query)}”, best first{extra}</p>'
+
+
+def abstention_html(reason: str | None, doc_titles: list[str], filtered: bool) -> str:
+    """The friendly "nothing here fits" message, with what the library does cover."""
+    covers = "".join(f"<li>{escape(t)}</li>" for t in doc_titles)
+    tips = [
+        "Describe what is happening in your business in a sentence or two: "
+        "what changed, who is involved, what is not working.",
+        "Start from one of the example situations above.",
+        "Look a framework up by name on the <b>Frameworks</b> page.",
+    ]
+    if filtered:
+        tips.insert(
+            0, "Set the level to <b>Any level</b> and the document to <b>All documents</b>."
+        )
+    tip_items = "".join(f"<li>{t}</li>" for t in tips)  # our own text: no document words
+    detail = f'<p class="why">Details: {escape(reason)}.</p>' if reason else ""
+    return (
+        '<div class="notice">'
+        '<p class="notice-title">Nothing in the library fits this situation yet</p>'
+        "<p>Rather than guess, the guide only answers from its documents, and none of them "
+        "is close enough to what you wrote. The library covers:</p>"
+        f"<ul>{covers}</ul><p>You could try:</p><ul>{tip_items}</ul>{detail}"
+        "</div>"
+    )
+
+
+def concept_html(title: str, kind: str, levels: list[str], definition: str,
+                 fields: dict[str, str], sources: list[tuple[str, str | None, str]],
+                 references: list[str]) -> str:  # fmt: skip
+    """The detail view of one concept: definition, table fields, sources and references."""
+    parts = [
+        '<div class="detail">',
+        f'<p class="detail-title">{escape(title)}</p>',
+        badges(kind, levels),
+        "<h4>Definition</h4>",
+        f"<p>{escape(definition) or '—'}</p>",
+    ]
+    if fields:
+        rows = "".join(
+            f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in fields.items()
+        )
+        parts += ["<h4>In the documents' comparison</h4>", f"<table>{rows}</table>"]
+    parts.append("<h4>Sources</h4><ul>")
+    parts += [
+        "<li>" + " · ".join(escape(p) for p in (doc, level, section) if p) + "</li>"
+        for doc, level, section in sources
+    ]
+    parts.append("</ul><h4>References</h4>")
+    if references:
+        parts.append("<ul>" + "".join(f"<li>{escape(r)}</li>" for r in references) + "</ul>")
+    else:
+        parts.append("<p>None cited.</p>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def sort_levels(levels: Iterable[str | None]) -> list[str]:
+    """Levels in teaching order (unknown ones last, alphabetically)."""
+    known = {lv: i for i, lv in enumerate(LEVEL_ORDER)}
+    return sorted({lv for lv in levels if lv}, key=lambda lv: (known.get(lv, 99), lv))
+
+
+def concepts_csv(concepts: list[Concept], doc_titles: dict[str, str]) -> str:
+    """A list of concepts as CSV, in the contract's concept shape with lists joined by "; "."""
+    rows = []
+    for c in concepts:
+        row = concept_row(c)
+        rows.append(
+            {
+                "title": row["title"],
+                "kind": row["kind"],
+                "level": row["level"],
+                "levels": "; ".join(row["levels"]),
+                "doc": row["doc"],
+                "document": doc_titles.get(row["doc"], row["doc"]),
+                "section": row["section"],
+                "definition": row["definition"],
+                "references": "; ".join(row["references"]),
+                "sources": "; ".join(
+                    " / ".join(p for p in (s["doc"], s["level"], s["section"]) if p)
+                    for s in row["sources"]
+                ),
+                "id": row["id"],
+            }
+        )
+    columns = ["title", "kind", "level", "levels", "doc", "document", "section", "definition"]
+    return pd.DataFrame(rows, columns=[*columns, "references", "sources", "id"]).to_csv(index=False)

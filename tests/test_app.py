@@ -1,0 +1,355 @@
+"""The page (`app.py`), driven through `streamlit.testing.v1.AppTest` over a real KB.
+
+The KB is the session's real one (`real_kb` in conftest: the bundled MiniLM over a copy of
+data/docs) plus one document that tries to inject a script, built once per session. The page
+finds it through KB_DIR, as `streamlit run` would. The helpers in `app_views` and the feedback
+store are tested directly first; they need no model.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import app_views as views
+from kb import catalog, feedback
+from kb.errors import UsageError
+from kb.store import current_version, open_kb
+
+REPO = Path(__file__).resolve().parents[1]
+APP = REPO / "app.py"
+SITUATION = "our staff resist the new software we bought and keep doing things the old way"
+OFF_TOPIC = "weather forecast for tomorrow in Paris"
+SCRIPT = "<script>alert(1)</script>"
+HOSTILE = f"""Skip to main content
+
+Fundamentals
+
+Stock counting {SCRIPT} is the simplest control a small shop has. A shop that counts its stock \
+every week sees shortages before its customers do, and the habit costs about an hour.
+
+Practical Steps for Weekly Stock Counts
+
+  • Weekly Stock Count {SCRIPT} This is a simple routine: count the shelves and the storeroom \
+every Monday and compare the numbers with the till records, so that theft, breakage and data \
+errors show up early.
+  • Reorder Points This sets a minimum quantity for each item, so that reordering starts \
+before the shelf is empty and no customer leaves without the product.
+
+Summary: count your stock weekly and set reorder points.
+"""
+NEW_DOC = """# Pricing for Small Service Firms
+
+## Fundamentals
+
+A small service firm sets its prices from what its customers value, not only from its costs.
+
+- Value-Based Pricing: Price the outcome the customer gets, such as hours saved or problems
+  avoided, and review the price every year with a few loyal customers.
+- Cost-Plus Pricing: Add a fixed margin to the cost of delivering the service; simple, but it
+  leaves money on the table when the service is worth much more than it costs.
+"""
+
+
+# --------------------------------------------------------------------------- no model needed
+
+
+def test_highlight_escapes_every_piece_and_marks_whole_words():
+    text = 'Stock <b>counts</b> & "restocking" — count the stock'
+    out = views.highlight(text, ["stock", "count"])
+    assert out == (
+        "<mark>Stock</mark> &lt;b&gt;counts&lt;/b&gt; &amp; &quot;restocking&quot; — "
+        "<mark>count</mark> the <mark>stock</mark>"
+    )
+    assert views.highlight(SCRIPT, []) == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    # A matched word inside markup-like text is escaped inside its own mark.
+    assert views.highlight("<script>", ["script"]) == "&lt;<mark>script</mark>&gt;"
+
+
+def test_labels_and_classes_cannot_carry_markup():
+    assert views.md_escape("**Bold** [x](javascript:alert(1)) <i>") == (
+        r"\*\*Bold\*\* \[x\]\(javascript\:alert\(1\)\) \<i\>"
+    )
+    assert views.slug('risk" onclick="x') == "risk-onclick-x"
+    html = views.card_html(1, SCRIPT, 'risk"><script>', SCRIPT, SCRIPT, SCRIPT, SCRIPT)
+    assert "<script" not in html
+    assert html.count("&lt;script&gt;") == 6  # title, kind, level, document, guidance, why
+    assert 'class="badge kind-risk-script"' in html
+
+
+def test_the_catalog_list_exports_as_csv():
+    import io
+
+    import pandas as pd
+
+    from kb.model import Concept, Source
+
+    okr = Concept(
+        id="okrs",
+        title="Objectives and Key Results (OKRs)",
+        kind="framework",
+        level="Advanced",
+        doc="alignment",
+        section="Frameworks",
+        definition='Goals with "measurable" results, e.g. 3, 4',
+        references=["Doerr, J. (2018). Measure What Matters.", "Grove, A. (1983)."],
+        sources=[Source("alignment", "Frameworks", "Advanced")],
+        levels=["Advanced"],
+    )
+    frame = pd.read_csv(io.StringIO(views.concepts_csv([okr], {"alignment": "Alignment"})))
+    assert frame.to_dict("records") == [
+        {
+            "title": "Objectives and Key Results (OKRs)",
+            "kind": "framework",
+            "level": "Advanced",
+            "levels": "Advanced",
+            "doc": "alignment",
+            "document": "Alignment",
+            "section": "Frameworks",
+            "definition": 'Goals with "measurable" results, e.g. 3, 4',
+            "references": "Doerr, J. (2018). Measure What Matters.; Grove, A. (1983).",
+            "sources": "alignment / Advanced / Frameworks",
+            "id": "okrs",
+        }
+    ]
+    assert list(pd.read_csv(io.StringIO(views.concepts_csv([], {}))).columns)[0] == "title"
+
+
+def test_feedback_is_recorded_and_listed(tmp_path: Path):
+    assert feedback.votes(tmp_path) == []
+    feedback.record(
+        tmp_path, "stock keeps running out", "reorder-points", "Reorder Points", 1, "v1"
+    )
+    feedback.record(tmp_path, "stock keeps running out", "reorder-points", "Reorder Points", -1)
+    rows = feedback.votes(tmp_path)
+    assert [(v.query, v.concept, v.title, v.vote, v.kb_version) for v in rows] == [
+        ("stock keeps running out", "reorder-points", "Reorder Points", 1, "v1"),
+        ("stock keeps running out", "reorder-points", "Reorder Points", -1, None),
+    ]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", rows[0].ts)
+    assert (tmp_path / "feedback.sqlite").exists()
+    with pytest.raises(UsageError):
+        feedback.record(tmp_path, "q", "c", "t", 0)
+    with pytest.raises(UsageError):
+        feedback.record(tmp_path, "  ", "c", "t", 1)
+
+
+# --------------------------------------------------------------------------- the page
+
+
+@pytest.fixture(scope="session")
+def app_kb(real_kb, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session KB plus a document whose text carries a script tag."""
+    from ingest.pipeline import ingest
+
+    root = tmp_path_factory.mktemp("app")
+    kb_dir = real_kb.copy_to(root / "kb")
+    extra = root / "extra"
+    extra.mkdir()
+    (extra / "stock-counting.txt").write_text(HOSTILE, encoding="utf-8")
+    report = ingest([real_kb.docs, extra], kb_dir)
+    assert report.added == [str(extra / "stock-counting.txt")], report
+    return kb_dir
+
+
+@pytest.fixture
+def app(app_kb: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AppTest:
+    monkeypatch.setenv("KB_DIR", str(app_kb))
+    monkeypatch.setenv("DOCS_DIR", str(tmp_path / "no-docs-here"))
+    return AppTest.from_file(str(APP), default_timeout=60)
+
+
+def run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def html_values(at: AppTest) -> list[str]:
+    return [h.value for h in at.html]
+
+
+def card_titles(at: AppTest) -> list[str]:
+    """Card titles, in page order, as the browser would show them (entities decoded)."""
+    from html import unescape
+
+    found = []
+    for value in html_values(at):
+        found += re.findall(r'<span class="rec-title">(.*?)</span>', value)
+    return [unescape(t) for t in found]
+
+
+def ask(at: AppTest, text: str) -> AppTest:
+    run(at)
+    at.text_area(key="situation").input(text)
+    at.button(key="ask_submit").click()
+    return run(at)
+
+
+@pytest.mark.slow
+def test_a_situation_shows_cards_best_first(app: AppTest):
+    at = ask(app, SITUATION)
+    titles = card_titles(at)
+    assert 3 <= len(titles) <= 5
+    ranks = [int(r) for v in html_values(at) for r in re.findall(r'rec-rank">(\d+)<', v)]
+    assert ranks == list(range(1, len(titles) + 1))
+    assert any("best first" in v for v in html_values(at))
+    # Each card names its sources: one expander per passage, with document, level, section.
+    labels = [e.label for e in at.expander]
+    assert len(labels) >= len(titles)
+    assert all(label.startswith("Source ") for label in labels)
+    # The query went into the URL, so the result page can be shared.
+    assert at.query_params["q"] == [SITUATION] or at.query_params["q"] == SITUATION
+    assert not any("Nothing in the library fits" in v for v in html_values(at))
+
+
+@pytest.mark.slow
+def test_an_off_topic_question_gets_the_abstention_message(app: AppTest):
+    at = ask(app, OFF_TOPIC)
+    assert card_titles(at) == []
+    assert any("Nothing in the library fits this situation yet" in v for v in html_values(at))
+    assert any("You could try" in v for v in html_values(at))
+
+
+@pytest.mark.slow
+def test_the_query_in_the_url_shows_results_without_typing(app: AppTest):
+    app.query_params["q"] = SITUATION
+    at = run(app)
+    assert at.text_area(key="situation").value == SITUATION
+    assert len(card_titles(at)) >= 3
+
+
+@pytest.mark.slow
+def test_the_level_filter_changes_the_results(app: AppTest, app_kb: Path):
+    app.query_params["q"] = SITUATION
+    at = run(app)
+    any_level = card_titles(at)
+    at.pills(key="level").set_value("Fundamentals")
+    run(at)
+    fundamentals = card_titles(at)
+    assert fundamentals and fundamentals != any_level
+    allowed = {c.title for c in catalog.filter_concepts(open_kb(app_kb), level="Fundamentals")}
+    assert set(fundamentals) <= allowed
+    assert at.query_params["level"] in ("Fundamentals", ["Fundamentals"])
+
+
+@pytest.mark.slow
+def test_a_thumbs_up_is_stored_with_the_query(app: AppTest, app_kb: Path):
+    before = len(feedback.votes(app_kb))
+    app.query_params["q"] = SITUATION
+    at = run(app)
+    at.feedback[0].set_value(1)
+    run(at)
+    stored = feedback.votes(app_kb)
+    assert len(stored) == before + 1
+    vote = stored[-1]
+    assert (vote.query, vote.title, vote.vote) == (SITUATION, card_titles(at)[0], 1)
+    assert vote.kb_version == current_version(app_kb)
+
+
+@pytest.mark.slow
+def test_document_text_with_a_script_tag_is_shown_as_text(app: AppTest):
+    at = ask(app, "we never know how much stock is left on the shelves")
+    assert "Weekly Stock" in " ".join(card_titles(at))
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert any(escaped in v for v in html_values(at))
+    for value in html_values(at):
+        assert "<script" not in value.lower()
+    for md in [*at.markdown, *at.caption]:
+        assert "<script" not in md.value.lower() or not md.proto.allow_html
+    # The catalog's detail view escapes it too: open the card in Frameworks.
+    card = next(i for i, t in enumerate(card_titles(at)) if "Weekly Stock" in t)
+    opens = [b for b in at.button if (b.key or "").startswith("open-")]
+    opens[card].click()
+    run(at)
+    assert at.session_state["view"] == "frameworks"
+    assert any('class="detail-title"' in v and escaped in v for v in html_values(at))
+    assert not any("<script" in v.lower() for v in html_values(at))
+
+
+@pytest.mark.slow
+def test_the_catalog_filters_by_kind_and_finds_by_name(app: AppTest, app_kb: Path):
+    run(app)
+    app.segmented_control(key="view").set_value("frameworks")
+    at = run(app)
+    kb = open_kb(app_kb)
+    assert len(at.dataframe[0].value) == len(kb.concepts)
+    at.selectbox(key="fw_kind").set_value("framework")
+    run(at)
+    listed = at.dataframe[0].value
+    assert set(listed["Kind"]) == {"Framework"}
+    assert sorted(listed["Title"]) == sorted(
+        c.title for c in catalog.filter_concepts(kb, kind="framework")
+    )
+    assert at.download_button(key="fw_csv").label == "Download this list (CSV)"
+    # Search by name: the detail view shows the framework, with its references in full.
+    at.text_input(key="fw_search").input("OKR")
+    run(at)
+    detail = " ".join(html_values(at))
+    assert "Objectives and Key Results (OKRs)" in detail
+    assert "Measure What Matters" in detail
+    # The comparison table is there, a row per framework of the documents' tables, its cells
+    # escaped because st.table reads Markdown.
+    assert views.md_escape("Balanced Scorecard (BSC)") in list(at.table[0].value.index)
+
+
+@pytest.mark.slow
+def test_an_upload_is_saved_and_ingested(real_kb, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    kb_dir = real_kb.copy_to(tmp_path / "kb")
+    docs = tmp_path / "docs"
+    shutil.copytree(real_kb.docs, docs)
+    monkeypatch.setenv("KB_DIR", str(kb_dir))
+    monkeypatch.setenv("DOCS_DIR", str(docs))
+    before = current_version(kb_dir)
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.query_params["view"] = "documents"
+    run(at)
+    assert len(at.dataframe[0].value) == 3
+    at.file_uploader[0].set_value(
+        [
+            ("pricing.md", NEW_DOC.encode(), "text/markdown"),
+            ("empty.md", b"   \n", "text/markdown"),
+        ]
+    )
+    run(at)
+    at.button(key="reingest").click()
+    run(at)
+    assert (docs / "pricing.md").read_text(encoding="utf-8") == NEW_DOC
+    assert current_version(kb_dir) != before
+    table = at.dataframe[0].value
+    assert "Pricing for Small Service Firms" in list(table["Title"])
+    report = " ".join(m.value for m in at.markdown)
+    assert "pricing.md" in report
+    assert any("empty.md" in w.value for w in at.warning)  # rejected, with its reason
+    # The page serves the new version at once: the new document's advice is found.
+    at.segmented_control(key="view").set_value("ask")
+    run(at)
+    at.text_area(key="situation").input("how should a small service firm set its prices")
+    at.button(key="ask_submit").click()
+    run(at)
+    assert any("Pricing" in t for t in card_titles(at))
+
+
+@pytest.mark.slow
+def test_without_a_kb_the_page_says_so_and_a_reingest_builds_one(
+    real_kb, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    kb_dir = tmp_path / "kb"
+    kb_dir.mkdir()
+    shutil.copy(real_kb.kb_dir / "embeddings.sqlite", kb_dir)  # the cache only: fast, no KB
+    docs = shutil.copytree(real_kb.docs, tmp_path / "docs")
+    monkeypatch.setenv("KB_DIR", str(kb_dir))
+    monkeypatch.setenv("DOCS_DIR", str(docs))
+    at = run(AppTest.from_file(str(APP), default_timeout=120))
+    assert any("The library is empty" in m.value for m in at.markdown)
+    at.button(key="open_documents").click()
+    run(at)
+    at.button(key="reingest").click()
+    run(at)
+    assert current_version(kb_dir) is not None
+    assert len(at.dataframe[0].value) == 3
+    assert any("Published" in s.value for s in at.success)

@@ -1,0 +1,245 @@
+"""End to end: `streamlit run app.py` on a free local port, driven in headless Chromium.
+
+Uses Debian's `chromium` (`make browser` installs it; Playwright never downloads one) over a
+copy of the session's real KB. Saves the screenshot the README shows, docs/screenshot.png, and
+then uploads a document whose text holds a script tag, to see it re-ingested and shown as text.
+The server is stopped at the end, always.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from tests.test_app import HOSTILE, SCRIPT
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parents[1]
+STREAMLIT = REPO / ".venv" / "bin" / "streamlit"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOT = REPO / "docs" / "screenshot.png"
+SITUATION = "We automated our invoicing last year but it has not saved us any money or time."
+SHARED = "our team pushes back on every new tool we introduce"
+STARTUP_SECONDS = 90
+WAIT_MS = 60_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"streamlit exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"streamlit did not answer within {STARTUP_SECONDS}s:\n{log.read_text()[-3000:]}")
+
+
+@contextmanager
+def serve(kb_dir: Path, workdir: Path) -> Iterator[str]:
+    """`streamlit run app.py` over `kb_dir` on a free port; yields its base URL, then stops it."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = workdir / "streamlit.log"
+    env = {**os.environ, "KB_DIR": str(kb_dir), "DOCS_DIR": str(workdir / "docs")}
+    env["HF_HUB_OFFLINE"] = "1"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [
+                str(STREAMLIT),
+                "run",
+                str(REPO / "app.py"),
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--server.fileWatcherType",
+                "none",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stopped whole, and only it
+        )
+    try:
+        wait_until_healthy(url, proc, log)
+        yield url
+    finally:
+        stop(proc)
+
+
+@pytest.fixture(scope="module")
+def server(real_kb, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The page over copies of the session KB and its documents folder (uploads go there)."""
+    workdir = tmp_path_factory.mktemp("e2e")
+    shutil.copytree(real_kb.docs, workdir / "docs")
+    with serve(real_kb.copy_to(workdir / "kb"), workdir) as url:
+        yield url
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        message = "Debian's chromium is not installed: run `make browser` (make test does)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.dialogs = dialogs
+    yield page
+    context.close()
+
+
+def first_card(page):
+    from playwright.sync_api import expect
+
+    card = page.locator(".st-key-card-1")
+    expect(card).to_be_visible(timeout=WAIT_MS)
+    expect(card.locator(".rec-title")).to_have_text(re.compile(r"\w{3,}"), timeout=WAIT_MS)
+    return card
+
+
+def open_first_source(card):
+    from playwright.sync_api import expect
+
+    card.locator('[data-testid="stExpander"] summary').first.click()
+    passage = card.locator(".passage").first
+    expect(passage).to_be_visible(timeout=WAIT_MS)
+    return passage
+
+
+def full_page_screenshot(page, path: Path) -> None:
+    """Streamlit scrolls inside its main area, so grow the window to the content first."""
+    height = 0
+    for _ in range(10):  # until the layout settles at the new size
+        content = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+        if content == height:
+            break
+        height = content
+        page.set_viewport_size({"width": 1400, "height": int(height)})
+        page.wait_for_timeout(400)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+
+
+def test_a_typed_situation_gets_a_card_with_its_source_passage(server: str, page):
+    from playwright.sync_api import expect
+
+    page.goto(server)
+    box = page.get_by_label("Describe your situation")
+    expect(box).to_be_visible(timeout=WAIT_MS)
+    box.fill(SITUATION)
+    page.get_by_role("button", name="Find guidance").click()
+    card = first_card(page)
+    expect(card.locator(".guidance")).not_to_be_empty()
+    expect(card.locator(".why")).to_contain_text("Why this")
+    passage = open_first_source(card)
+    assert len(passage.inner_text().strip()) > 40
+    shown = int(re.match(r"\d+", page.locator(".summary").inner_text()).group())
+    assert 3 <= shown <= 5
+    expect(page.locator(f".st-key-card-{shown}")).to_be_visible()
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=WAIT_MS)
+    assert "q=" in page.url  # the result page can be shared
+    page.mouse.move(0, 0)
+    full_page_screenshot(page, SCREENSHOT)
+    assert SCREENSHOT.stat().st_size > 20_000
+
+
+def test_a_shared_link_shows_its_results_without_typing(server: str, page):
+    from playwright.sync_api import expect
+
+    page.goto(f"{server}/?q={quote(SHARED)}")
+    card = first_card(page)
+    expect(page.get_by_label("Describe your situation")).to_have_value(SHARED)
+    expect(page.locator(".summary")).to_contain_text(SHARED)
+    assert open_first_source(card).inner_text().strip()
+
+
+def test_an_uploaded_document_is_ingested_and_its_markup_stays_text(server: str, page):
+    from playwright.sync_api import expect
+
+    page.goto(f"{server}/?view=documents")
+    upload = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+    expect(upload).to_be_attached(timeout=WAIT_MS)
+    upload.set_input_files(
+        files=[{"name": "stock-counting.txt", "mimeType": "text/plain", "buffer": HOSTILE.encode()}]
+    )
+    page.get_by_role("button", name=re.compile(r"Save 1 file\(s\) and re-ingest")).click()
+    report = page.locator(".st-key-ingest-report")
+    expect(report).to_contain_text("stock-counting.txt", timeout=WAIT_MS)
+    expect(report).to_contain_text("Published")
+
+    page.goto(f"{server}/?q={quote('we never know how much stock is left on the shelves')}")
+    first_card(page)
+    shown = " ".join(page.locator(".guidance").all_inner_texts())
+    assert SCRIPT in shown  # the tag is visible as characters ...
+    assert SCRIPT in " ".join(page.locator(".passage").all_text_contents())
+    injected = page.evaluate(
+        "[...document.querySelectorAll('script')].some(s => s.textContent.includes('alert(1)'))"
+    )
+    assert not injected  # ... and never became an element
+    assert page.dialogs == []
