@@ -626,7 +626,13 @@ def run_ingest(folder: Path, files: list, rebuild: bool, rec: Recommender | None
         st.write("Reading, cleaning, structuring and embedding the documents…")
         model = rec.kb.manifest.get("model") if rec and not rebuild else BUNDLED
         try:
-            report = ingest([folder], kb_dir(), rebuild=rebuild, embedder=load_embedder(model))
+            report = ingest(
+                [folder],
+                kb_dir(),
+                rebuild=rebuild,
+                embedder=load_embedder(model),
+                progress=st.write,
+            )
         except KBError as exc:
             status.update(label="Re-ingest failed", state="error", expanded=True)
             st.error(views.md_escape(str(exc)))

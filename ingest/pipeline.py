@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,7 @@ def ingest(
     kb_dir: str | Path | None = None,
     rebuild: bool = False,
     embedder: Embedder | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> IngestReport:
     """Bring the KB in line with the documents under `paths` and publish a new version.
 
@@ -46,6 +48,7 @@ def ingest(
         kb_dir: the KB folder (see `kb.store.resolve_kb_dir`).
         rebuild: ignore the current version and the embedding cache; start from nothing.
         embedder: the embedding model (the bundled MiniLM by default).
+        progress: called with a short line at each step (the page shows them).
 
     Returns:
         What happened, in the contract's terms.
@@ -59,14 +62,20 @@ def ingest(
     embedder = embedder or Embedder(BUNDLED)
     try:
         with FileLock(str(root / ".lock"), timeout=LOCK_WAIT_SECONDS):
-            report = run(paths, root, rebuild, embedder)
+            report = run(paths, root, rebuild, embedder, progress or (lambda _: None))
     except Timeout as exc:
         raise KBBusy(f"another `kb ingest` is running on {root}; try again when it ends") from exc
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
 
-def run(paths: list[Path], root: Path, rebuild: bool, embedder: Embedder) -> IngestReport:
+def run(
+    paths: list[Path],
+    root: Path,
+    rebuild: bool,
+    embedder: Embedder,
+    progress: Callable[[str], None],
+) -> IngestReport:
     previous = None if rebuild else previous_kb(root)
     if previous and previous.manifest.get("model") != embedder.name:
         raise ModelMismatch(
@@ -76,6 +85,7 @@ def run(paths: list[Path], root: Path, rebuild: bool, embedder: Embedder) -> Ing
     report = IngestReport()
     files, rejected = find_documents(paths)
     report.rejected = rejected
+    progress(f"{len(files)} document file(s) found")
     # Documents are the same file whatever path spelling reached them (relative, absolute).
     old_docs = {same_file(d.path): d for d in previous.documents} if previous else {}
     old_chunks: dict[str, list[Chunk]] = {}
@@ -99,6 +109,7 @@ def run(paths: list[Path], root: Path, rebuild: bool, embedder: Embedder) -> Ing
             report.unchanged.append(key)
             taken.add(old.doc)
             continue
+        progress(f"reading {path.name}")
         try:
             parsed = parse_file(path, taken, embedder)
         except RejectedFile as exc:
@@ -122,6 +133,7 @@ def run(paths: list[Path], root: Path, rebuild: bool, embedder: Embedder) -> Ing
         report.concepts, report.glossary = len(previous.concepts), len(previous.glossary)
         return report
 
+    progress(f"embedding {len(chunks)} passages (unchanged ones come from the cache)")
     cache = EmbeddingCache(root / "embeddings.sqlite", embedder.name)
     try:
         chunk_vectors, report.embedded = embed_cached(
@@ -146,6 +158,7 @@ def run(paths: list[Path], root: Path, rebuild: bool, embedder: Embedder) -> Ing
         "concepts": len(concepts),
         "glossary": sum(len(d.glossary) for d in documents),
     }
+    progress(f"publishing: {len(documents)} documents, {len(concepts)} concepts")
     report.version = store.write_version(
         root,
         documents,
