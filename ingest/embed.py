@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import sys
 from functools import cached_property
 from pathlib import Path
 
@@ -98,11 +99,25 @@ class EmbeddingCache:
         self.path = path
         self.model = model
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, timeout=30)
-        self.db.execute(
+        try:
+            self.db = self.open()
+        except sqlite3.DatabaseError as exc:
+            # The cache only saves time: a damaged one is set aside and started afresh.
+            aside = path.with_name(path.name + ".damaged")
+            print(
+                f"warning: embedding cache {path} is damaged ({exc}); moved to {aside.name}",
+                file=sys.stderr,
+            )
+            os.replace(path, aside)
+            self.db = self.open()
+
+    def open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30)
+        db.execute(
             "CREATE TABLE IF NOT EXISTS vectors (model TEXT, hash TEXT, vector BLOB, "
             "PRIMARY KEY (model, hash))"
         )
+        return db
 
     def get_many(self, hashes: list[str]) -> dict[str, np.ndarray]:
         found = {}

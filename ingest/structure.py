@@ -158,6 +158,8 @@ def split_closing(lines: list[Line]) -> tuple[str | None, list[str], list[Line]]
             drop.add(body[-2])
     if not (closing or keywords):  # a plain last paragraph is content, not a summary
         return None, [], lines
+    if not any(lines[i].kind in ("text", "item", "row") for i in body if i not in drop):
+        return None, [], lines  # the page's only paragraph is its content
     return last.text, keywords, [ln for i, ln in enumerate(lines) if i not in drop]
 
 
@@ -172,8 +174,8 @@ def group_tables(lines: list[Line]) -> list[Line | list[Line]]:
     i = 0
     while i < len(lines):
         j = i
-        if lines[i].kind == "row":
-            while j < len(lines) and lines[j].kind in ("row", "blank"):
+        if lines[i].kind == "row":  # a table ends at the first line that is not a row
+            while j < len(lines) and lines[j].kind == "row":
                 j += 1
             run = [ln for ln in lines[i:j] if ln.kind == "row"]
             out.append(run)

@@ -14,9 +14,11 @@ complete version; a crash at any moment leaves the previous version current.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import time
@@ -89,12 +91,26 @@ def resolve_kb_dir(kb_dir: str | Path | None = None) -> Path:
     return Path(kb_dir or os.environ.get("KB_DIR") or "data/kb")
 
 
+VERSION_NAME = re.compile(r"v\d{6,}")
+
+
 def current_version(root: Path) -> str | None:
+    """The published version's name; None before the first ingest.
+
+    Raises:
+        KBCorrupt: CURRENT exists but does not name a version.
+    """
     try:
         name = (root / "CURRENT").read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         return None
-    return name or None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KBCorrupt(f"{root}/CURRENT is damaged ({exc}); run `kb ingest --rebuild`") from exc
+    if not VERSION_NAME.fullmatch(name):
+        raise KBCorrupt(
+            f"{root}/CURRENT names no version ({name[:40]!r}); run `kb ingest --rebuild`"
+        )
+    return name
 
 
 def version_dir(root: Path, version: str) -> Path:
@@ -102,8 +118,11 @@ def version_dir(root: Path, version: str) -> Path:
 
 
 def next_version(root: Path) -> str:
+    """One past every version seen, on disk or named in CURRENT: names are never reused."""
     versions = root / "versions"
     numbers = [int(p.name[1:]) for p in versions.glob("v[0-9]*") if p.name[1:].isdigit()]
+    with contextlib.suppress(KBCorrupt):
+        numbers.append(int((current_version(root) or "v0")[1:]))
     return f"v{max(numbers, default=0) + 1:06d}"
 
 
