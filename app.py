@@ -39,6 +39,9 @@ VIEW_ICONS = {
 }
 ANY = "any"
 RESULTS = 5
+# Uploads larger than this are refused: the loaders cap text far below it anyway, and a
+# huge upload held in memory by every session would hurt everyone on the page.
+MAX_UPLOAD_MB = float(os.environ.get("KB_MAX_UPLOAD_MB", "20"))
 # Generic situations to start from (short label -> what an owner might type).
 EXAMPLES = {
     "Staff avoid the new till": "We paid for a new point-of-sale system, but the staff still write "
@@ -581,6 +584,11 @@ def upload_and_ingest(rec: Recommender | None) -> None:
         name = safe_name(f.name)
         if name is None:
             st.warning(f"{views.md_escape(f.name)}: not a usable file name; it will be skipped.")
+        elif too_large(f):
+            st.error(
+                f"{views.md_escape(f.name)} is {f.size / 1e6:.1f} MB; uploads are limited to "
+                f"{MAX_UPLOAD_MB:g} MB, so it will be skipped. Split it into smaller documents."
+            )
         elif name in existing:
             st.caption(f"{views.md_escape(name)} replaces the file of that name.")
     rebuild = st.toggle(
@@ -604,6 +612,10 @@ def upload_and_ingest(rec: Recommender | None) -> None:
         run_ingest(folder, files or [], rebuild, rec)
 
 
+def too_large(upload) -> bool:
+    return upload.size > MAX_UPLOAD_MB * 1e6
+
+
 def safe_name(name: str) -> str | None:
     """A file name that stays inside the documents folder, or None."""
     base = Path(name.replace("\\", "/")).name.strip()
@@ -619,7 +631,7 @@ def run_ingest(folder: Path, files: list, rebuild: bool, rec: Recommender | None
             folder.mkdir(parents=True, exist_ok=True)
             for f in files:
                 name = safe_name(f.name)
-                if name:
+                if name and not too_large(f):
                     (folder / name).write_bytes(f.getvalue())
                     saved.append(name)
             st.write(f"Saved {len(saved)} file(s) into {views.code(folder)}.")

@@ -334,6 +334,27 @@ def test_an_upload_is_saved_and_ingested(real_kb, monkeypatch: pytest.MonkeyPatc
     assert any("Pricing" in t for t in card_titles(at))
 
 
+def test_an_upload_over_the_size_limit_is_refused_with_a_message(
+    real_kb, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    kb_dir = real_kb.copy_to(tmp_path / "kb")
+    docs = tmp_path / "docs"
+    shutil.copytree(real_kb.docs, docs)
+    monkeypatch.setenv("KB_DIR", str(kb_dir))
+    monkeypatch.setenv("DOCS_DIR", str(docs))
+    monkeypatch.setenv("KB_MAX_UPLOAD_MB", "1")
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.query_params["view"] = "documents"
+    run(at)
+    big = ("# Big\n\n" + "A sentence about pricing for a small firm. " * 30_000).encode()
+    at.file_uploader[0].set_value([("big.md", big, "text/markdown")])
+    run(at)
+    assert any(r"big\.md" in e.value and "limited to 1 MB" in e.value for e in at.error)
+    at.button(key="reingest").click()
+    run(at)
+    assert not (docs / "big.md").exists()
+
+
 @pytest.mark.slow
 def test_without_a_kb_the_page_says_so_and_a_reingest_builds_one(
     real_kb, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
