@@ -1,41 +1,48 @@
-"""The vector index: FAISS, exact for small KBs and approximate (HNSW) for large ones.
+"""The vector index: FAISS, exact for small KBs and approximate (IVF) for large ones.
 
-Vectors are unit length, so inner product is cosine similarity. Below `EXACT_MAX` vectors a
-flat index is both exact and fast enough; above it an HNSW graph keeps queries fast.
+Vectors are unit length, so inner product is cosine similarity. Up to `EXACT_MAX` vectors a
+flat index is exact and fast (p95 about 6 ms at 100k on this 2-core machine). Above it an
+inverted-file index (IVF-Flat) keeps queries fast. Measured at 1M embedding-like vectors
+(benchmarks/run.py): IVF with 4·sqrt(n) lists and 128 probed gave p95 6.5 ms and recall@10
+0.964 against exact search, built in 112 s; HNSW (M=32, efConstruction=80) needed efSearch
+beyond 256 for recall 0.95 and took 361 s to build.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import faiss
 import numpy as np
 
-EXACT_MAX = 50_000  # flat search over 50k x 384 floats takes a few ms on one core
-HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 128
+EXACT_MAX = 50_000
+IVF_LISTS_PER_SQRT_N = 4  # nlist = 4·sqrt(n): about 250 vectors a list at 1M
+IVF_NPROBE = 128
+IVF_TRAIN_PER_LIST = 50  # k-means sample: 50 vectors a list is plenty (FAISS asks for 39+)
 
 
 def build(vectors: np.ndarray) -> tuple[faiss.Index, dict]:
     """An index over the rows of `vectors`, and a description of it for the manifest."""
-    n, dim = vectors.shape if vectors.size else (0, vectors.shape[1] if vectors.ndim == 2 else 0)
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    n, dim = vectors.shape
     if n <= EXACT_MAX:
         index = faiss.IndexFlatIP(dim)
         info = {"type": "flat", "metric": "inner_product"}
     else:
-        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        index.hnsw.efSearch = HNSW_EF_SEARCH
+        nlist = int(IVF_LISTS_PER_SQRT_N * math.sqrt(n))
+        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        sample = np.random.default_rng(0).choice(n, min(n, IVF_TRAIN_PER_LIST * nlist), False)
+        index.train(vectors[np.sort(sample)])
+        index.nprobe = min(IVF_NPROBE, nlist)
         info = {
-            "type": "hnsw",
+            "type": "ivf-flat",
             "metric": "inner_product",
-            "M": HNSW_M,
-            "efConstruction": HNSW_EF_CONSTRUCTION,
-            "efSearch": HNSW_EF_SEARCH,
+            "nlist": nlist,
+            "nprobe": index.nprobe,
         }
     if n:
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        index.add(vectors)
     info["vectors"] = int(n)
     return index, info
 
@@ -46,8 +53,8 @@ def save(index: faiss.Index, path: Path) -> None:
 
 def load(path: Path) -> faiss.Index:
     index = faiss.read_index(str(path))
-    if isinstance(index, faiss.IndexHNSW):
-        index.hnsw.efSearch = HNSW_EF_SEARCH
+    if isinstance(index, faiss.IndexIVF):
+        index.nprobe = min(IVF_NPROBE, index.nlist)
     return index
 
 
