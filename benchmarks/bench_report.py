@@ -1,0 +1,210 @@
+"""The markdown report of a run, and the issue's targets checked against it."""
+
+from __future__ import annotations
+
+import bench_scale
+from bench_util import markdown_table
+
+
+def ok(flag: bool | None) -> str:
+    return "-" if flag is None else "yes" if flag else "**no**"
+
+
+def pick(row: dict, keys: tuple[str, ...]) -> list:
+    return [row.get(k) for k in keys]
+
+
+def md_machine(m: dict) -> str:
+    keys = ("cpu", "cores", "ram_gb", "python", "torch", "faiss", "sentence_transformers")
+    header = ["CPU", "cores", "RAM GB", "Python", "torch", "faiss", "sentence-transformers"]
+    load = ", ".join(f"{x:.2f}" for x in m["load_average_start"])
+    end = ", ".join(f"{x:.2f}" for x in m.get("load_average_end", []))
+    return (
+        f"{markdown_table(header, [pick(m, keys)])}\n\nLoad average (1, 5, 15 min) at start: "
+        f"{load}; at end: {end}. The machine is shared: the ratios are the figures to read."
+    )
+
+
+def md_ingest(r: dict, model_load_s: float) -> str:
+    keys = ("seconds", "embedded", "chunks")
+    rows = [
+        ["full, from nothing", *pick(r["full"], keys), 1.0],
+        ["again, nothing changed", *pick(r["unchanged"], keys), r["ratio_unchanged_to_full"]],
+        ["again, one paragraph changed", *pick(r["one_changed"], keys)]
+        + [r["ratio_one_changed_to_full"]],
+        ["naive: lines -> MiniLM -> flat FAISS", r["naive"]["seconds"], r["naive"]["embedded"]]
+        + [r["naive"]["embedded"], round(r["naive"]["seconds"] / r["full"]["seconds"], 4)],
+    ]
+    header = ["ingest of data/docs", "seconds", "embedded", "chunks", "x full"]
+    return (
+        f"{markdown_table(header, rows)}\n\nAll four with the same MiniLM already loaded "
+        f"(its weights took {model_load_s:.2f} s, once, before them, torch already imported); "
+        "the KB folder and its embedding cache start empty."
+    )
+
+
+def md_query(r: dict) -> str:
+    t, n = r["threads"], r["threads"]["default_threads"]
+    rows = [
+        ["recommend (product)", r["product"], r["ratio_p50"]],
+        ["naive: embed + one flat FAISS search", r["naive"], 1.0],
+        ["second pass, alternating the thread setting query by query:", {}, None],
+        [f"recommend, torch and faiss on {n} threads", t["recommend_default_threads"], None],
+        ["recommend, torch and faiss on 1 thread", t["recommend_one_thread"], None],
+        [f"embed the query alone, {n} threads (default)", t["embed_default_threads"], None],
+        ["embed the query alone, 1 thread", t["embed_one_thread"], None],
+    ]
+    header = [f"warm query ({r['queries']} queries, k={r['k']})", "p50 ms", "p95 ms", "p50 x naive"]
+    return markdown_table(header, [[a, b.get("p50_ms"), b.get("p95_ms"), c] for a, b, c in rows])
+
+
+def md_stages(s: dict) -> str:
+    keys = ("ms", "share", "calls_per_query")
+    rows = [[r["stage"].replace("  ", "↳ "), *pick(r, keys)] for r in s["rows"]]
+    table = markdown_table(["stage (mean over the queries)", "ms/query", "share", "calls"], rows)
+    return f"{table}\n\nDominant stage: {s['dominant']} ({s['dominant_share']:.0%} of recommend)."
+
+
+def md_cold(r: dict) -> str:
+    rows = [["interpreter start (`python -c pass`)", r["interpreter_seconds"]]]
+    rows += list(r["stages"].items())
+    rows += [
+        ["= child process, after interpreter start", r["in_process_seconds"]],
+        [f"`{r['command']}`, wall, median of {len(r['wall_runs'])}", r["wall_seconds"]],
+    ]
+    packages = [[p["package"], p["seconds"]] for p in r["import_packages"]]
+    return "\n\n".join(
+        [
+            markdown_table(["cold start, step by step (median of fresh processes)", "s"], rows),
+            f"Peak RSS of the child process: {r['peak_rss_mb']} MB.",
+            markdown_table(["open_kb, part by part", "s"], list(r["kb_load_parts"].items())),
+            markdown_table(["import time by package (-X importtime, self time)", "s"], packages),
+        ]
+    )
+
+
+def md_real(r: dict) -> str:
+    seed = r["recommend_seed_kb"]
+    big = r["recommend"]
+    rows = [
+        ["seed KB (data/docs)", None, None, None, None, seed["p50_ms"], seed["p95_ms"], 1.0],
+        [f"data/docs x{r['copies']}, one word dropped per long line"]
+        + pick(r, ("chunks", "ingest_s", "open_kb_s", "recommender_init_s"))
+        + [big["p50_ms"], big["p95_ms"], r["ratio_p50_to_seed_kb"]],
+    ]
+    header = ["recommend on", "chunks", "ingest s", "open_kb s", "init s", "p50 ms", "p95 ms"]
+    return markdown_table(header + ["p50 x seed"], rows)
+
+
+SCALE_COLUMNS = (
+    ("data", "data"),
+    ("vectors", "n"),
+    ("index", "index"),
+    ("parameters", "parameters"),
+    ("build s", "build_s"),
+    ("index MB", "index_mb"),
+    ("RSS growth MB", "rss_growth_mb"),
+    ("p50 ms", "p50_ms"),
+    ("p95 ms", "p95_ms"),
+    ("p50 ms, 1 thread", "p50_ms_1t"),
+    ("p95 ms, 1 thread", "p95_ms_1t"),
+    ("recall@10", "recall_at_10"),
+    ("read s", "read_s"),
+    ("sha256 s", "sha256_s"),
+)
+
+
+def parameters(row: dict) -> str | None:
+    """The index's settings in a few words: nlist/nprobe for IVF, M/ef for HNSW."""
+    names = ("nlist", "nprobe", "M", "efConstruction", "efSearch")
+    return " ".join(f"{k}={row[k]}" for k in names if row.get(k) is not None) or None
+
+
+def md_scale(r: dict) -> str:
+    header = [name for name, _ in SCALE_COLUMNS]
+    keys = tuple(key for _, key in SCALE_COLUMNS)
+    rows = [pick({**x, "n": f"{x['n']:,}", "parameters": parameters(x)}, keys) for x in r["rows"]]
+    sp = r.get("spectrum") or {}
+    note = (
+        f"Single-query searches (k={r['k']}, {r['queries']} queries) through kb.vectors.search, "
+        f"faiss on its default {r['faiss_threads']} threads and on 1, alternating; recall@10 "
+        f"against IndexFlatIP. Embedding-like data: variance spectrum i^-{r['alpha']}; on "
+        f"{sp.get('sample')} vectors it spreads over {sp.get('embedding_like_effective_dims')} "
+        f"effective dimensions, the seed KB's real chunk vectors over "
+        f"{sp.get('real_effective_dims')} (spectrum slope {sp.get('real_slope')}), uniform ones "
+        f"over {sp.get('uniform_effective_dims')}. 'read s' and 'sha256 s' are what open_kb "
+        "pays for the file (page cache warm); 'RSS growth' is the process's growth while "
+        f"building. Production settings now: EXACT_MAX={r['exact_max']:,}, choice by size: "
+        f"{r['production_choice']}."
+    )
+    return f"{markdown_table(header, rows)}\n\n{note}"
+
+
+def production_row(s: dict) -> dict | None:
+    """The measured row of the index the production code would build at the largest size."""
+    choice = s["production_choice"].get(str(s["largest"]), {})
+    for row in s["rows"]:
+        same = all(row.get(k) == v for k, v in choice.items())
+        if row["n"] == s["largest"] and row["data"] == "embedding-like" and same:
+            return row
+    return None
+
+
+def targets(results: dict) -> list[list]:
+    """The issue's 'done when' figures, measured in this run: [target, measured, met]."""
+    rows = []
+    ing = results.get("ingest", {})
+    if "full" in ing:
+        ratio = ing["ratio_unchanged_to_full"]
+        rows.append(["re-ingest, nothing changed: < 5% of a full ingest", ratio, ok(ratio < 0.05)])
+        embedded = ing["unchanged"]["embedded"]
+        rows.append(["re-ingest, nothing changed: embeds nothing", embedded, ok(embedded == 0)])
+    q = results.get("query", {})
+    if "product" in q:
+        rows.append(["recommend p50 <= 2x the naive p50", q["ratio_p50"], ok(q["ratio_p50"] <= 2)])
+        p50 = q["product"]["p50_ms"]
+        rows.append(["recommend p50 < 50 ms", p50, ok(p50 < 50)])
+    s = results.get("scale", {})
+    if s.get("rows"):
+        n = s["largest"]
+        prod = production_row(s)
+        if prod:
+            label = f"{n:,} vectors, production index: p95 < 20 ms, recall@10 >= 0.95"
+            index = " ".join(filter(None, [prod["index"], parameters(prod)]))
+            figures = (
+                f"{index}: p95 {prod['p95_ms']} ms "
+                f"({prod['p95_ms_1t']} on 1 thread), recall {prod['recall_at_10']}"
+            )
+            rows.append([label, figures, ok(bench_scale.passes(prod))])
+        for label, meeting in s["meeting_target_at_largest"].items():
+            configs = "; ".join(f"{m['index']} {parameters(m)}" for m in meeting) or "none"
+            label = f"{n:,} vectors, approximate indexes meeting it, faiss {label}"
+            rows.append([label, configs, ok(bool(meeting))])
+    return rows
+
+
+def markdown(results: dict) -> str:
+    parts = [
+        "# Benchmark results",
+        f"Run at {results['finished_at']}, {results['seconds']:.0f} s in all.",
+        "## Machine",
+        md_machine(results["machine"]),
+    ]
+    renderers = [
+        ("ingest", "Ingest", lambda r: md_ingest(r, results["model_load_s"])),
+        ("query", "Warm query latency", md_query),
+        ("query", "Where recommend's time goes", lambda r: md_stages(r["stages"])),
+        ("cold_start", "Cold start", md_cold),
+        ("real_chunks", "A few thousand real chunks", md_real),
+        ("real_chunks", "Where the time goes on the larger KB", lambda r: md_stages(r["stages"])),
+        ("scale", "Scale: the vector index", md_scale),
+    ]
+    for key, title, render in renderers:
+        body = results.get(key)
+        if body is not None:
+            parts += [
+                f"## {title}",
+                f"failed: {body['error']}" if "error" in body else render(body),
+            ]
+    parts += ["## Targets", markdown_table(["target", "measured", "met"], targets(results))]
+    return "\n\n".join(parts) + "\n"
