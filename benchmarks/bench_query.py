@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import time
 from collections import defaultdict
-from contextlib import contextmanager
 
 from bench_util import latency, log, ratio, timed
 
@@ -131,49 +130,9 @@ def stages(recommender, queries: list[str], k: int) -> dict:
     return {"rows": rows, "dominant": dominant["stage"], "dominant_share": dominant["share"]}
 
 
-@contextmanager
-def threads(n: int | None):
-    """torch and faiss on `n` threads for the block (None: as they are, the product's default)."""
-    import faiss
-    import torch
-
-    before = torch.get_num_threads(), faiss.omp_get_max_threads()
-    if n is not None:
-        torch.set_num_threads(n)
-        faiss.omp_set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before[0])
-        faiss.omp_set_num_threads(before[1])
-
-
-def one_thread(embedder, recommender, queries: list[str], k: int) -> dict:
-    """The product's default threads (torch and faiss each on every core) against one thread,
-    interleaved query by query. A 9-token query or one search is too small to share between
-    cores, and on a busy 2-core machine the threads of two OpenMP runtimes wait on each other."""
-    import torch
-
-    samples = defaultdict(list)
-    for n, q in enumerate(queries):
-        for setting in (None, 1) if n % 2 == 0 else (1, None):
-            with threads(setting):
-                samples[f"embed_{setting}"].append(timed(embedder.embed, [q])[1])
-                samples[f"recommend_{setting}"].append(timed(recommender.recommend, q, k=k)[1])
-    return {
-        "default_threads": torch.get_num_threads(),
-        "embed_default_threads": latency(samples["embed_None"]),
-        "embed_one_thread": latency(samples["embed_1"]),
-        "recommend_default_threads": latency(samples["recommend_None"]),
-        "recommend_one_thread": latency(samples["recommend_1"]),
-    }
-
-
-def run(recommender, naive, embedder, queries: list[str], k: int = 5) -> dict:
+def run(recommender, naive, queries: list[str], k: int = 5) -> dict:
     log(f"query: warm latency over {len(queries)} queries, product and naive interleaved")
     result = warm_latency(recommender, naive, queries, k)
     log(f"query: product p50 {result['product']['p50_ms']} ms; stage breakdown")
     result["stages"] = stages(recommender, queries, k)
-    log("query: torch and faiss threads, default vs one")
-    result["threads"] = one_thread(embedder, recommender, queries, k)
     return result

@@ -44,18 +44,12 @@ def md_ingest(r: dict, model_load_s: float) -> str:
 
 
 def md_query(r: dict) -> str:
-    t, n = r["threads"], r["threads"]["default_threads"]
     rows = [
         ["recommend (product)", r["product"], r["ratio_p50"]],
         ["naive: embed + one flat FAISS search", r["naive"], 1.0],
-        ["second pass, alternating the thread setting query by query:", {}, None],
-        [f"recommend, torch and faiss on {n} threads", t["recommend_default_threads"], None],
-        ["recommend, torch and faiss on 1 thread", t["recommend_one_thread"], None],
-        [f"embed the query alone, {n} threads (default)", t["embed_default_threads"], None],
-        ["embed the query alone, 1 thread", t["embed_one_thread"], None],
     ]
     header = [f"warm query ({r['queries']} queries, k={r['k']})", "p50 ms", "p95 ms", "p50 x naive"]
-    return markdown_table(header, [[a, b.get("p50_ms"), b.get("p95_ms"), c] for a, b, c in rows])
+    return markdown_table(header, [[a, b["p50_ms"], b["p95_ms"], c] for a, b, c in rows])
 
 
 def md_stages(s: dict) -> str:
@@ -106,8 +100,6 @@ SCALE_COLUMNS = (
     ("RSS growth MB", "rss_growth_mb"),
     ("p50 ms", "p50_ms"),
     ("p95 ms", "p95_ms"),
-    ("p50 ms, 1 thread", "p50_ms_1t"),
-    ("p95 ms, 1 thread", "p95_ms_1t"),
     ("recall@10", "recall_at_10"),
     ("read s", "read_s"),
     ("sha256 s", "sha256_s"),
@@ -127,8 +119,8 @@ def md_scale(r: dict) -> str:
     sp = r.get("spectrum") or {}
     note = (
         f"Single-query searches (k={r['k']}, {r['queries']} queries) through kb.vectors.search, "
-        f"faiss on its default {r['faiss_threads']} threads and on 1, alternating; recall@10 "
-        f"against IndexFlatIP. Embedding-like data: variance spectrum i^-{r['alpha']}; on "
+        f"recall@10 against IndexFlatIP; indexes built with faiss on {r['faiss_threads']} "
+        f"threads. Embedding-like data: variance spectrum i^-{r['alpha']}; on "
         f"{sp.get('sample')} vectors it spreads over {sp.get('embedding_like_effective_dims')} "
         f"effective dimensions, the seed KB's real chunk vectors over "
         f"{sp.get('real_effective_dims')} (spectrum slope {sp.get('real_slope')}), uniform ones "
@@ -171,15 +163,11 @@ def targets(results: dict) -> list[list]:
         if prod:
             label = f"{n:,} vectors, production index: p95 < 20 ms, recall@10 >= 0.95"
             index = " ".join(filter(None, [prod["index"], parameters(prod)]))
-            figures = (
-                f"{index}: p95 {prod['p95_ms']} ms "
-                f"({prod['p95_ms_1t']} on 1 thread), recall {prod['recall_at_10']}"
-            )
+            figures = f"{index}: p95 {prod['p95_ms']} ms, recall {prod['recall_at_10']}"
             rows.append([label, figures, ok(bench_scale.passes(prod))])
-        for label, meeting in s["meeting_target_at_largest"].items():
-            configs = "; ".join(f"{m['index']} {parameters(m)}" for m in meeting) or "none"
-            label = f"{n:,} vectors, approximate indexes meeting it, faiss {label}"
-            rows.append([label, configs, ok(bool(meeting))])
+        meeting = s["meeting_target_at_largest"]
+        configs = "; ".join(f"{m['index']} {parameters(m)}" for m in meeting) or "none"
+        rows.append([f"{n:,} vectors, approximate indexes meeting it", configs, ok(bool(meeting))])
     return rows
 
 

@@ -1,8 +1,8 @@
 """Benchmarks: how fast the KB ingests and answers, and how its vector index scales.
 
-    .venv/bin/python benchmarks/run.py              # the full run (7-10 minutes on 2 cores)
+    .venv/bin/python benchmarks/run.py              # the full run (5-8 minutes on 2 cores)
     .venv/bin/python benchmarks/run.py --quick      # a smoke run: 10k vectors, fewer queries
-    .venv/bin/python benchmarks/run.py --hnsw-m 32  # also HNSW, to compare (+4-6 min at 1M)
+    .venv/bin/python benchmarks/run.py --hnsw-m 32  # also HNSW, to compare (+4 min at 1M)
 
 What one run measures, in one process unless said otherwise:
 1. ingest of data/docs into a fresh KB (empty embedding cache): full, again with nothing
@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -68,9 +69,11 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--sizes", type=sizes, default=None, help="embedding-like sizes (10k,100k,1M)")
     p.add_argument("--uniform-sizes", type=sizes, default=None, help="uniform sizes (100k)")
-    p.add_argument("--nprobe", type=sizes, default=None, help="IVF nprobe values (16,...,256)")
+    p.add_argument("--nprobe", type=sizes, default=None, help="IVF nprobe values (32,64,128,256)")
     p.add_argument("--hnsw-m", type=sizes, default=[], help="also HNSW with these M, to compare")
-    p.add_argument("--hnsw-ef", type=sizes, default=[256, 512, 1024], help="HNSW efSearch values")
+    p.add_argument(
+        "--hnsw-ef", type=sizes, default=[256, 512, 1024], help="efSearch (256,512,1024)"
+    )
     p.add_argument("--queries", type=int, default=None, help="at least this many queries")
     p.add_argument("--real-chunks", type=int, default=None, help="chunks of the replicated KB")
     p.add_argument("--cold-repeats", type=int, default=None, help="cold-start runs (median)")
@@ -114,7 +117,7 @@ def measure(args: argparse.Namespace, results: dict, work: Path) -> None:
     recommender = Recommender(open_kb(kb_dir), embedder=embedder)
     queries = query_set(minimum=args.queries)[: args.queries if args.quick else None]
     if "query" not in args.skip:
-        section(results, "query", bench_query.run, recommender, naive, embedder, queries)
+        section(results, "query", bench_query.run, recommender, naive, queries)
     if "cold" not in args.skip:
         section(results, "cold_start", bench_cold.run, kb_dir, COLD_QUERY, args.cold_repeats)
     if "real" not in args.skip and args.real_chunks:
@@ -145,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.render:
         publish(json.loads(args.render.read_text()), args.out)
         return 0
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` removes temp files
     faiss.omp_set_num_threads(2)  # both cores for building indexes (faiss's default too)
     started = time.perf_counter()
     results: dict = {"machine": machine(), "args": {k: str(v) for k, v in vars(args).items()}}
