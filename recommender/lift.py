@@ -30,16 +30,34 @@ def evidence_map(
     return evidence
 
 
+def flatten(evidence: list[list[tuple[int, float]]]) -> tuple[np.ndarray, ...]:
+    """The evidence map as three parallel arrays (concept, chunk row, weight), for numpy."""
+    concept = [i for i, rows in enumerate(evidence) for _ in rows]
+    row = [r for rows in evidence for r, _ in rows]
+    weight = [w for rows in evidence for _, w in rows]
+    return np.array(concept, dtype=np.int64), np.array(row, dtype=np.int64), np.array(weight)
+
+
 def best_evidence(
-    evidence: list[tuple[int, float]], chunk_scores: np.ndarray
-) -> tuple[float, int | None]:
-    """The highest weighted chunk score of a concept's evidence, and that chunk's row."""
-    best, row = 0.0, None
-    for chunk_row, weight in evidence:
-        score = chunk_scores[chunk_row] * weight
-        if row is None or score > best:
-            best, row = float(score), chunk_row
-    return best, row
+    flat: tuple[np.ndarray, ...], n_concepts: int, chunk_scores: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per concept, the highest weighted chunk score of its evidence and that chunk's row.
+
+    Vectorised because it is the one step that grows with the KB: a Python loop over the
+    evidence took 1.3 ms a query at 3,100 chunks (benchmarks/run.py). Concepts without
+    evidence score 0 with row -1; ties go to the first piece of evidence.
+    """
+    concept, row, weight = flat
+    best = np.zeros(n_concepts, dtype=np.float32)
+    best_row = np.full(n_concepts, -1, dtype=np.int64)
+    if not len(concept):
+        return best, best_row
+    values = chunk_scores[row] * weight
+    order = np.lexsort((np.arange(len(values)), -values, concept))
+    first = order[np.r_[True, concept[order][1:] != concept[order][:-1]]]
+    best[concept[first]] = values[first]
+    best_row[concept[first]] = row[first]
+    return best, best_row
 
 
 def diversify(

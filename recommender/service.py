@@ -85,6 +85,7 @@ class Recommender:
         self.chunk_row = {c.id: i for i, c in enumerate(kb.chunks)}
         self.chunk_lexical = LexicalIndex([c.embed_text for c in kb.chunks])
         self.evidence = lift.evidence_map(kb.concepts, self.chunk_row)
+        self.flat_evidence = lift.flatten(self.evidence)
         self.recommendable = np.array([c.kind in RECOMMENDABLE for c in kb.concepts])
         self.rule = abstain.rule_for(kb)
 
@@ -127,15 +128,15 @@ class Recommender:
         lexical = self.chunk_lexical.scores(query)
         lexical = lexical / lexical.max() if lexical.size and lexical.max() > 0 else lexical
         concept_dense = self.kb.concept_vectors @ vector if len(self.kb.concepts) else np.zeros(0)
-        best = [lift.best_evidence(e, chunk_dense) for e in self.evidence]
-        best_dense = np.array([score for score, _ in best])
-        best_lexical = np.array([lift.best_evidence(e, lexical)[0] for e in self.evidence])
+        n_concepts = len(self.kb.concepts)
+        best_dense, best_row = lift.best_evidence(self.flat_evidence, n_concepts, chunk_dense)
+        best_lexical, _ = lift.best_evidence(self.flat_evidence, n_concepts, lexical)
         return {
             "chunk_dense": best_dense,
             "concept_dense": concept_dense,
             "chunk_lexical": best_lexical,
             "_chunk_dense": chunk_dense,
-            "_best_row": np.array([-1 if row is None else row for _, row in best]),
+            "_best_row": best_row,
             "_chunk_lexical": lexical,
         }
 
