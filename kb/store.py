@@ -409,12 +409,3 @@ def parsed_from_dict(d: dict) -> ParsedDocument:
 
 def concept_from_dict(d: dict) -> Concept:
     return Concept(**{**d, "sources": [Source(**s) for s in d["sources"]]})
-
-
-def previous_documents(root: Path) -> dict[str, ParsedDocument]:
-    """The current version's documents by path, for incremental ingest; {} when unreadable."""
-    try:
-        kb = open_kb(root)
-    except (KBNotFound, KBCorrupt):
-        return {}
-    return {d.path: d for d in kb.documents}

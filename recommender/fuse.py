@@ -1,20 +1,16 @@
-"""Fusion: several rankings of the same items become one score per item."""
+"""Fusion: several per-concept signals become one score per concept."""
 
 from __future__ import annotations
 
-RRF_K = 60  # the constant of Cormack et al. (2009): damps the weight of the very top ranks
+import numpy as np
 
 
-def reciprocal_rank_fusion(
-    rankings: list[list[int]], weights: list[float] | None = None, k: int = RRF_K
+def weighted_sum(
+    signals: dict[str, np.ndarray], weights: dict[str, float], candidates: list[int]
 ) -> dict[int, float]:
-    """Sum of weight / (k + rank) over the rankings each item appears in (rank from 1)."""
-    weights = weights or [1.0] * len(rankings)
-    fused: dict[int, float] = {}
-    for ranking, weight in zip(rankings, weights):
-        for rank, item in enumerate(ranking, start=1):
-            fused[item] = fused.get(item, 0.0) + weight / (k + rank)
-    return fused
+    """Sum of weight × signal for each candidate (signals are each on a 0..1 scale)."""
+    total = sum(weight * signals[name] for name, weight in weights.items())
+    return {i: float(total[i]) for i in candidates}
 
 
 def rank(scores: dict[int, float], limit: int | None = None) -> list[int]:

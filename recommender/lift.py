@@ -1,7 +1,8 @@
 """Lifting: chunk evidence becomes concept scores, then a diversified list of concepts.
 
 A concept's evidence is its own chunks and, discounted, its children's (a heading over a list
-is supported by its items). Each signal ranks the concepts on its own; the rankings are fused.
+is supported by its items). A chunk-level signal becomes a concept-level one by taking the
+best weighted chunk of each concept's evidence.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from recommender.lexical import LexicalIndex
 MAX_QUERY_CHARS = 2000  # longer input is cut (with a notice): the model reads 256 tokens
 DENSE_CANDIDATES = 200
 PASSAGES = 3
+PASSAGE_LEXICAL_WEIGHT = 0.3
 RECOMMENDABLE = {"framework", "principle", "practice", "risk", "case"}  # terms are for look-up
 # Weights of the signals in the fused score. Cosine similarities carry the meaning; BM25
 # (scaled to the query's best match) adds exact words such as names and abbreviations, but
@@ -137,7 +138,8 @@ class Recommender:
             "chunk_lexical": best_lexical,
             "_chunk_dense": chunk_dense,
             "_best_row": best_row,
-            "_chunk_lexical": lexical,
+            # how a passage is ranked within its concept: meaning first, words second
+            "_passage": chunk_dense + PASSAGE_LEXICAL_WEIGHT * lexical,
         }
 
     def answer(self, query, vector, k, level, doc, query_id, notice) -> Answer:
@@ -156,7 +158,7 @@ class Recommender:
             if doc and doc not in {s.doc for s in concept.sources}:
                 allowed[i] = False
         candidates = [i for i in range(len(allowed)) if allowed[i]]
-        fused = self.fuse(signals, candidates)
+        fused = fuse.weighted_sum(signals, WEIGHTS, candidates)
         order = fuse.rank(fused)
         picked = lift.diversify(order, fused, self.kb.concept_vectors, k, signals["_best_row"])
         top = fused[picked[0]] if picked else 1.0
@@ -167,16 +169,11 @@ class Recommender:
         ]
         return Answer(query_id, query, False, None, recs, notice, decision.confidence)
 
-    def fuse(self, signals: dict[str, np.ndarray], candidates: list[int]) -> dict[int, float]:
-        """A weighted sum of the signals, each on its own 0..1 scale (see WEIGHTS)."""
-        total = sum(weight * signals[name] for name, weight in WEIGHTS.items())
-        return {i: float(total[i]) for i in candidates}
-
     def recommendation(
         self, rank: int, i: int, score: float, query: str, signals, shown: set[str]
     ) -> Recommendation:
         concept: Concept = self.kb.concepts[i]
-        chunk_scores = signals["_chunk_dense"] + 0.3 * signals["_chunk_lexical"]
+        chunk_scores = signals["_passage"]
         rows = sorted(self.evidence[i], key=lambda e: -chunk_scores[e[0]] * e[1])
         seen, passages = set(), []
         for row, _ in rows:
