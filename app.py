@@ -22,10 +22,10 @@ import pandas as pd
 import streamlit as st
 
 import app_views as views
-from ingest.embed import BUNDLED, Embedder
 from ingest.load import SUPPORTED
 from ingest.pipeline import ingest
 from kb import catalog, feedback
+from kb.embed import BUNDLED, Embedder
 from kb.errors import KBError, UsageError
 from kb.model import Concept
 from kb.store import current_version, open_kb, resolve_kb_dir
@@ -354,7 +354,7 @@ def frameworks_view(rec: Recommender) -> None:
     rank = {k: (i, k) for i, k in enumerate(order)}
     kinds = sorted({c.kind for c in kb.concepts}, key=lambda k: rank.get(k, (len(order), k)))
     counts = {k: sum(c.kind == k for c in kb.concepts) for k in kinds}
-    levels = views.sort_levels(lv for c in kb.concepts for lv in (c.levels or [c.level]))
+    levels = views.sort_levels(lv for c in kb.concepts for lv in c.all_levels)
     c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
     search = c1.text_input(
         "Search by name",
@@ -423,7 +423,7 @@ def concept_list(kb, found: list[Concept], titles: dict[str, str], search: str) 
         {
             "Title": [c.title for c in found],
             "Kind": [views.kind_label(c.kind) for c in found],
-            "Level": [", ".join(views.sort_levels(c.levels or [c.level])) for c in found],
+            "Level": [", ".join(views.sort_levels(c.all_levels)) for c in found],
             "Document": [titles.get(c.doc, c.doc) for c in found],
         }
     )
@@ -456,7 +456,7 @@ def concept_detail(kb, concept: Concept, titles: dict[str, str]) -> None:
         views.concept_html(
             concept.title,
             concept.kind,
-            views.sort_levels(concept.levels or [concept.level]),
+            views.sort_levels(concept.all_levels),
             concept.definition,
             concept.fields,
             sources,

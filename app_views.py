@@ -16,9 +16,9 @@ from html import escape
 import pandas as pd
 
 from kb.catalog import concept_row
-from kb.model import Concept
+from kb.model import LEVELS, Concept
+from kb.text import truncate, words
 
-LEVEL_ORDER = ("Fundamentals", "Intermediate", "Advanced")
 KIND_LABELS = {
     "framework": "Framework",
     "principle": "Principle",
@@ -78,7 +78,7 @@ mark {background: #fff1a8; color: #1f2328; padding: 0 .1rem; border-radius: .15r
 
 def slug(text: str | None) -> str:
     """A CSS-safe class suffix: lower-case letters, digits and dashes only."""
-    return re.sub(r"[^a-z0-9]+", "-", (text or "").lower()).strip("-") or "none"
+    return "-".join(words(text or "")) or "none"
 
 
 def md_escape(text: str | None) -> str:
@@ -157,8 +157,7 @@ def passage_html(text: str, matched: Iterable[str]) -> str:
 def summary_html(count: int, query: str, filters: list[str]) -> str:
     noun = "recommendation" if count == 1 else "recommendations"
     extra = f" · {escape(', '.join(filters))}" if filters else ""
-    if len(query) > 90:
-        query = query[:89].rsplit(" ", 1)[0] + "…"
+    query = truncate(query, 90)
     return f'<p class="summary">{count} {noun} for “{escape(query)}”, best first{extra}</p>'
 
 
@@ -219,7 +218,7 @@ def concept_html(title: str, kind: str, levels: list[str], definition: str,
 
 def sort_levels(levels: Iterable[str | None]) -> list[str]:
     """Levels in teaching order (unknown ones last, alphabetically)."""
-    known = {lv: i for i, lv in enumerate(LEVEL_ORDER)}
+    known = {lv: i for i, lv in enumerate(LEVELS)}
     return sorted({lv for lv in levels if lv}, key=lambda lv: (known.get(lv, 99), lv))
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from bench_util import ROOT, VENV_BIN, log, timed
 
 CHILD = Path(__file__).with_name("cold_child.py")
-IMPORTTIME = "import kb.cli, recommender.service, sentence_transformers"
+IMPORTTIME = "import ui.cli, recommender.service, sentence_transformers"
 
 
 def wall(cmd: list[str], repeats: int) -> tuple[float, list[float]]:

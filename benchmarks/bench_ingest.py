@@ -15,8 +15,8 @@ import faiss
 import numpy as np
 from bench_util import log, ratio, timed
 
-from ingest.embed import Embedder
 from ingest.pipeline import ingest
+from kb.embed import Embedder
 
 CHANGED_SENTENCE = " The benchmark added this sentence to change one paragraph of one document."
 

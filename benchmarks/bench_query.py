@@ -17,7 +17,7 @@ from bench_util import latency, log, ratio, timed
 # (label, module, attribute path). Indented labels run inside the stage above them.
 STAGES = (
     ("recommend, total", "recommender.service", "Recommender.recommend"),
-    ("embed the query (MiniLM)", "ingest.embed", "Embedder.embed"),
+    ("embed the query (MiniLM)", "kb.embed", "Embedder.embed"),
     ("signals", "recommender.service", "Recommender.signals"),
     ("  FAISS search", "recommender.dense", "chunk_similarities"),
     ("  BM25 (chunks, titles)", "recommender.lexical", "LexicalIndex.scores"),

@@ -23,7 +23,7 @@ IMPORTS = (
     ("import sentence_transformers (and transformers)", ["sentence_transformers"]),
     ("import faiss", ["faiss"]),
     ("import bm25s", ["bm25s"]),
-    ("import the project (kb.cli, recommender)", ["kb.cli", "recommender.service"]),
+    ("import the project (ui.cli, recommender)", ["ui.cli", "recommender.service"]),
 )
 
 
@@ -60,7 +60,7 @@ def kb_load_parts(kb_dir: str) -> dict:
 
 def main() -> None:
     kb_dir, query = sys.argv[1], sys.argv[2]
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # as ingest.embed does, before any HF import
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # as kb.embed does, before any HF import
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     marks: dict = {}
     for label, modules in IMPORTS:

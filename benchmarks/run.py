@@ -44,8 +44,8 @@ import bench_scale
 import faiss
 from bench_util import ROOT, log, machine, query_set, timed
 
-from ingest.embed import Embedder
 from kb import vectors
+from kb.embed import Embedder
 from kb.store import open_kb
 from recommender.service import Recommender
 

@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from kb.model import Block, Chunk, ParsedDocument, Section
+from kb.text import SENTENCE_END
 
 MAX_TOKENS = 256  # the model's input limit, special tokens included
 SHORT_TOKENS = 40  # a paragraph shorter than this is joined to the next one
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"(])")
 
 
 def chunk_document(

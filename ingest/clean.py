@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from kb.text import CONTROL
+
 CHROME_LINES = {"skip to main content", "skip to content", "skip to navigation", "back to top"}
 
 # "Meaning ●" or "Meaning →", then the definition up to the first sentence end. A sentence
@@ -22,9 +24,6 @@ CHROME_LINES = {"skip to main content", "skip to content", "skip to navigation",
 ABBREVIATION = r"\b(?:e\.g|i\.e|vs|cf|approx|incl|esp|Dr|Mr|Mrs|Ms|St)\."
 POPUP = re.compile(rf"\s*\bMeaning\s*[●→]\s*(?P<definition>(?:{ABBREVIATION}|.)+?[.!?])(?=\s|$)")
 BULLET_DASH = re.compile(r"\s*●\s*")
-# Terminal escape sequences and other control characters: never meaningful in prose, and
-# harmful when a passage is printed to a terminal.
-CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\ufeff]")
 
 # Words that stop the backwards walk for a pop-up's term: a term is a short noun phrase,
 # and these words begin or join clauses rather than name things.

@@ -14,7 +14,8 @@ import re
 
 import numpy as np
 
-from kb.model import Block, Chunk, Concept, ParsedDocument, Section, Source
+from kb.model import KINDS, Block, Chunk, Concept, ParsedDocument, Section, Source
+from kb.text import SENTENCE_END, words
 
 MAX_TITLE_WORDS = 14
 DEFINITION_CHARS = 320
@@ -46,11 +47,10 @@ DEFINES_FRAMEWORK = re.compile(
 
 def key_of(title: str) -> str:
     """What makes two titles the same concept: words, without case, punctuation or (ABBR)."""
-    plain = re.sub(r"\([^)]*\)", " ", title.lower())
-    words = re.findall(r"[a-z0-9]+", plain)
-    if words and words[0] == "the":
-        words = words[1:]
-    return " ".join(words)
+    plain = words(re.sub(r"\([^)]*\)", " ", title))
+    if plain and plain[0] == "the":
+        plain = plain[1:]
+    return " ".join(plain)
 
 
 def slug(title: str) -> str:
@@ -85,7 +85,7 @@ def kind_of(title: str, context: str, definition: str, column: str = "") -> str:
 
 def first_sentences(text: str, limit: int = DEFINITION_CHARS) -> str:
     """The opening sentences of a text, up to `limit` characters, ending at a sentence end."""
-    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z“\"(])", text.strip())
+    sentences = SENTENCE_END.split(text.strip())
     out = ""
     for sentence in sentences:
         if out and len(out) + len(sentence) + 1 > limit:
@@ -134,12 +134,9 @@ def unique_id(base: str, by_key: dict[str, Concept]) -> str:
     return candidate
 
 
-KIND_RANK = ["framework", "practice", "risk", "principle", "case", "term"]
-
-
 def merge(into: Concept, other: Concept) -> None:
     """One idea with several sources: keep the strongest kind and the fuller definition."""
-    if KIND_RANK.index(other.kind) < KIND_RANK.index(into.kind):
+    if KINDS.index(other.kind) < KINDS.index(into.kind):
         into.kind = other.kind
     if into.kind == "term" or (len(other.definition) > len(into.definition) and not into.fields):
         into.definition = into.definition or other.definition

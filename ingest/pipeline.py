@@ -21,12 +21,12 @@ from filelock import FileLock, Timeout
 from ingest.chunk import chunk_document
 from ingest.clean import clean
 from ingest.concepts import embedding_text, extract, link_related
-from ingest.embed import BUNDLED, Embedder, EmbeddingCache, embed_cached
 from ingest.load import find_documents, load
 from ingest.structure import parse
 from kb import store
 from kb.calibration import SETS as CALIBRATION_SETS
 from kb.calibration import queries as calibration_queries
+from kb.embed import BUNDLED, Embedder, EmbeddingCache, embed_cached
 from kb.errors import KBBusy, KBCorrupt, KBError, KBNotFound, ModelMismatch, RejectedFile
 from kb.model import Chunk, IngestReport, ParsedDocument, Rejected
 

@@ -14,9 +14,10 @@ import re
 from dataclasses import dataclass
 
 from ingest.clean import STOP_WORDS, CleanLine
+from kb.model import LEVELS as MODEL_LEVELS
 from kb.model import Block, GlossaryEntry, ParsedDocument, Reference, Section
 
-LEVELS = {"fundamentals": "Fundamentals", "intermediate": "Intermediate", "advanced": "Advanced"}
+LEVELS = {level.lower(): level for level in MODEL_LEVELS}
 REFERENCES = {"references", "bibliography", "sources", "works cited"}
 EXPLORE = {"explore", "further questions"}
 CLOSING = {"reflection", "conclusion", "summary"}

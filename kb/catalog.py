@@ -14,6 +14,7 @@ import pandas as pd
 from kb.errors import KBError
 from kb.model import Chunk, Concept
 from kb.store import KnowledgeBase
+from kb.text import normalise, truncate
 
 PASSAGE_CHARS = 300
 
@@ -63,7 +64,7 @@ def filter_concepts(
     for c in kb.concepts:
         if kind and c.kind != kind.lower():
             continue
-        if level and level.lower() not in {lv.lower() for lv in (c.levels or [c.level or ""])}:
+        if not c.at_level(level):
             continue
         if doc and doc not in {s.doc for s in c.sources}:
             continue
@@ -71,10 +72,6 @@ def filter_concepts(
             continue
         out.append(c)
     return out
-
-
-def normalise(text: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
 def find_concept(kb: KnowledgeBase, name: str) -> Concept:
@@ -140,7 +137,7 @@ def framework_table(kb: KnowledgeBase) -> pd.DataFrame:
                 {
                     "Framework": c.title,
                     **c.fields,
-                    "Level": ", ".join(c.levels or [c.level or ""]),
+                    "Level": ", ".join(c.all_levels),
                     "Document": c.doc,
                     "References": "; ".join(c.references),
                 }
@@ -149,4 +146,4 @@ def framework_table(kb: KnowledgeBase) -> pd.DataFrame:
 
 
 def short(text: str, limit: int = PASSAGE_CHARS) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return truncate(text, limit)

@@ -8,6 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# The documents' levels, in reading order; a section or concept has one of them or None.
+LEVELS = ("Fundamentals", "Intermediate", "Advanced")
+# Concept kinds, strongest first: when two sources of one idea disagree, the earlier wins.
+KINDS = ("framework", "practice", "risk", "principle", "case", "term")
+RECOMMENDABLE = frozenset(KINDS) - {"term"}  # terms are for look-up, not advice
+
+
+def level_named(name: str | None) -> str | None:
+    """The level a name means, whatever its case ("advanced" -> "Advanced"); None if none."""
+    wanted = (name or "").strip().casefold()
+    return next((lv for lv in LEVELS if lv.casefold() == wanted), None)
+
 
 @dataclass
 class LoadedDocument:
@@ -148,6 +160,15 @@ class Concept:
     related: list[str] = field(default_factory=list)
     fields: dict[str, str] = field(default_factory=dict)  # table columns for table rows
     levels: list[str] = field(default_factory=list)
+
+    @property
+    def all_levels(self) -> list[str]:
+        """Every level the concept is taught at (a merged concept may have several)."""
+        return self.levels or ([self.level] if self.level else [])
+
+    def at_level(self, level: str | None) -> bool:
+        """The level filter, one rule for the CLI, the page and the catalog: no level passes."""
+        return not level or level_named(level) in self.all_levels
 
 
 @dataclass

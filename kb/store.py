@@ -15,7 +15,6 @@ complete version; a crash at any moment leaves the previous version current.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -39,6 +38,7 @@ from kb.model import (
     Section,
     Source,
 )
+from kb.text import sha256_file
 
 SCHEMA_VERSION = 1
 FORMAT = 1
@@ -192,12 +192,10 @@ def fsync_dir(path: Path) -> None:
 
 
 def file_digest(path: Path) -> dict:
-    digest = hashlib.sha256()
+    """Size and sha256 for the manifest, once the file is safely on disk."""
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
         os.fsync(f.fileno())
-    return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
+    return {"bytes": path.stat().st_size, "sha256": sha256_file(path)}
 
 
 def prune(root: Path, keep: str) -> None:
@@ -362,11 +360,7 @@ def check_files(folder: Path, manifest: dict) -> None:
             raise KBCorrupt(f"{path} is missing; run `kb ingest --rebuild`")
         if path.stat().st_size != expected["bytes"]:
             raise KBCorrupt(f"{path} is truncated or altered; run `kb ingest --rebuild`")
-        digest = hashlib.sha256()
-        with open(path, "rb") as f:
-            for block in iter(lambda f=f: f.read(1 << 20), b""):
-                digest.update(block)
-        if digest.hexdigest() != expected["sha256"]:
+        if sha256_file(path) != expected["sha256"]:
             raise KBCorrupt(f"{path} is damaged (checksum mismatch); run `kb ingest --rebuild`")
 
 

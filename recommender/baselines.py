@@ -10,7 +10,7 @@ from __future__ import annotations
 import faiss
 import numpy as np
 
-from ingest.embed import Embedder
+from kb.embed import Embedder
 from kb.store import KnowledgeBase
 from recommender.lexical import LexicalIndex
 

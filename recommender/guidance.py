@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from kb.text import sentences, truncate
 from recommender.lexical import stems
 
-SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"(])")
 # Sentences that advise rather than describe: modal verbs of obligation and imperatives.
 ADVICE = re.compile(
     r"\b(should|must|need to|needs to|ensure|start|focus on|consider|invest|involve|"
@@ -16,10 +16,7 @@ ADVICE = re.compile(
 )
 MAX_SENTENCES = 2
 MAX_CHARS = 420
-
-
-def sentences(text: str) -> list[str]:
-    return [s.strip() for s in SENTENCE.split(text) if len(s.strip()) > 20]
+MIN_SENTENCE_CHARS = 20  # shorter pieces are headings or fragments, not advice
 
 
 def guidance(query: str, texts: list[str], shown: set[str] | None = None) -> str:
@@ -38,7 +35,7 @@ def guidance(query: str, texts: list[str], shown: set[str] | None = None) -> str
     candidates = []
     for t, text in enumerate(texts[:3]):
         body = text.split(" — ", 1)[1] if " — " in text[:80] else text
-        for s, sentence in enumerate(sentences(body)):
+        for s, sentence in enumerate(sentences(body, MIN_SENTENCE_CHARS)):
             if shown is not None and sentence in shown:
                 continue
             overlap = len(query_words & set(stems(sentence)))
@@ -49,8 +46,7 @@ def guidance(query: str, texts: list[str], shown: set[str] | None = None) -> str
     chosen = [c[3] for c in sorted(best, key=lambda c: (c[1], c[2]))]
     if shown is not None:
         shown.update(chosen)
-    out = " ".join(chosen)
-    return out if len(out) <= MAX_CHARS else out[: MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return truncate(" ".join(chosen), MAX_CHARS)
 
 
 def matched_words(query: str, text: str) -> list[str]:

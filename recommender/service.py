@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ingest.clean import CONTROL
-from ingest.embed import Embedder
+from kb.embed import Embedder
 from kb.errors import ModelMismatch, UsageError
-from kb.model import Chunk, Concept
+from kb.model import RECOMMENDABLE, Chunk, Concept
 from kb.store import KnowledgeBase, open_kb
+from kb.text import strip_control
 from recommender import abstain, dense, fuse, lift
 from recommender.guidance import guidance, matched_words
 from recommender.lexical import LexicalIndex
@@ -25,7 +25,6 @@ MAX_QUERY_CHARS = 2000  # longer input is cut (with a notice): the model reads 2
 DENSE_CANDIDATES = 200
 PASSAGES = 3
 PASSAGE_LEXICAL_WEIGHT = 0.3
-RECOMMENDABLE = {"framework", "principle", "practice", "risk", "case"}  # terms are for look-up
 # Weights of the signals in the fused score. Cosine similarities carry the meaning; BM25
 # (scaled to the query's best match) adds exact words such as names and abbreviations, but
 # only as a tie-breaker: a common word ("small", "new") must not outweigh meaning. Measured
@@ -153,7 +152,7 @@ class Recommender:
             return Answer(query_id, query, True, decision.reason, [], notice, decision.confidence)
         allowed = self.recommendable.copy()
         for i, concept in enumerate(self.kb.concepts):
-            if level and level not in (concept.levels or [concept.level]):
+            if not concept.at_level(level):
                 allowed[i] = False
             if doc and doc not in {s.doc for s in concept.sources}:
                 allowed[i] = False
@@ -221,7 +220,7 @@ class Recommender:
 
 def prepare(text: str) -> tuple[str, str | None]:
     """Refuse empty input; cut very long input, saying so."""
-    query = " ".join(CONTROL.sub(" ", text or "").split())
+    query = " ".join(strip_control(text or "").split())
     if not query:
         raise UsageError("the query is empty: describe your situation in a few words")
     if len(query) > MAX_QUERY_CHARS:

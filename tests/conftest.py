@@ -1,6 +1,6 @@
 """Shared fixtures: a fast deterministic fake embedder, and one real KB built once per session.
 
-The fake embedder has the interface of `ingest.embed.Embedder` and is passed to
+The fake embedder has the interface of `kb.embed.Embedder` and is passed to
 `ingest.pipeline.ingest(..., embedder=fake)` for plumbing tests. Tests that need the real
 concepts, the real tokenizer limits or the `kb` command use the session KB, built by the real
 `.venv/bin/kb ingest --json` (the bundled MiniLM) from a copy of `data/docs`; they are marked
@@ -37,7 +37,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 class FakeEmbedder:
-    """Deterministic stand-in for `ingest.embed.Embedder`: words hashed into 64 signed dims.
+    """Deterministic stand-in for `kb.embed.Embedder`: words hashed into 64 signed dims.
 
     `calls` counts the texts embedded (as the real one does); `texts` keeps them, so tests can
     say which texts were embedded, not only how many.

@@ -14,9 +14,9 @@ import pytest
 
 from ingest.chunk import chunk_document
 from ingest.clean import clean
-from ingest.embed import Embedder
 from ingest.load import load
 from ingest.structure import parse
+from kb.embed import Embedder
 from kb.model import Chunk, ParsedDocument
 
 REPO = Path(__file__).resolve().parents[1]

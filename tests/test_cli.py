@@ -1,7 +1,7 @@
 """The `kb` command as CONTRACT.md describes it: JSON shapes, exit codes and one-line errors.
 
 Exit codes and stderr are checked on the installed `.venv/bin/kb` in a subprocess (the error
-mapping lives in `kb.cli.main`); output rendering is checked in-process with click's CliRunner.
+mapping lives in `ui.cli.main`); output rendering is checked in-process with click's CliRunner.
 Both read the session KB, built once with the bundled model; copies of its folder carry the
 embedding cache, so re-ingesting the same texts there loads no model.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kb.cli import cli, main
+from ui.cli import cli, main
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "data" / "docs"

@@ -29,9 +29,9 @@ from hypothesis import strategies as st
 
 from ingest.chunk import chunk_document
 from ingest.clean import APPEARANCE, DEPICTION, STOP_WORDS, SYMBOLISM, clean
-from ingest.embed import Embedder
 from ingest.load import load
 from ingest.structure import CLOSING, EXPLORE, LEVELS, REFERENCES, parse
+from kb.embed import Embedder
 from kb.model import ParsedDocument
 
 SETTINGS = settings(

@@ -26,9 +26,9 @@ import pytest
 from pypdf import PdfWriter
 
 from ingest import pipeline
-from ingest.embed import Embedder
 from ingest.load import MAX_BYTES, MAX_TEXT_CHARS
 from ingest.pipeline import ingest
+from kb.embed import Embedder
 from kb.errors import KBBusy, KBCorrupt, KBNotFound, UsageError
 from kb.model import Rejected
 from kb.store import current_version, open_kb

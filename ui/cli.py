@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from kb.errors import KBError, UsageError
+from kb.model import LEVELS
 
 KB_DIR_HELP = "KB folder (default: $KB_DIR, else data/kb)."
 
@@ -27,7 +28,7 @@ def emit(obj) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False))
 
 
-LEVEL = click.Choice(["Fundamentals", "Intermediate", "Advanced"], case_sensitive=False)
+LEVEL = click.Choice(LEVELS, case_sensitive=False)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -6,7 +6,6 @@ chunk whose text did not change is never embedded twice, across versions and re-
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
 import sys
@@ -14,6 +13,8 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
+
+from kb.text import sha256_text
 
 BUNDLED = "sentence-transformers/all-MiniLM-L6-v2"
 PROGRESS_MIN = 256  # show a progress bar (stderr) from this many texts on
@@ -29,10 +30,6 @@ def model_location(name: str) -> str:
 
         return str(get_model_path())
     return name
-
-
-def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class Embedder:
@@ -161,7 +158,7 @@ def embed_cached(
     Returns:
         The vectors in the order of `texts`, and how many texts were embedded.
     """
-    hashes = [text_hash(t) for t in texts]
+    hashes = [sha256_text(t) for t in texts]
     known = {} if refresh else cache.get_many(list(set(hashes)))
     missing = list(dict.fromkeys(h for h in hashes if h not in known))
     if missing:

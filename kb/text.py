@@ -1,0 +1,70 @@
+"""Text rules every layer shares: control characters, words, sentences, truncation, hashes.
+
+Each rule lives here once, so ingest, the recommender and the page cannot drift apart
+(a title normalised one way at ingest and another way at look-up would never match).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from pathlib import Path
+
+# Terminal escape sequences and other control characters: never meaningful in prose, and
+# harmful when a passage is printed to a terminal.
+CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\ufeff]")
+# A sentence ends at . ! or ? before white space and a capital, a quote or a parenthesis:
+# "e.g. the" and "3.5 million" stay whole.
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"(])")
+ELLIPSIS = "…"
+
+
+def strip_control(text: str) -> str:
+    """Control characters become spaces, so words on either side stay apart."""
+    return CONTROL.sub(" ", text)
+
+
+def words(text: str) -> list[str]:
+    """Lower-case letters-and-digits words, accents folded: "Stratégie" -> "strategie".
+
+    NFKD splits an accented letter into the letter and its mark; the marks are dropped and
+    the rest is casefolded, so titles match however their accents or case were typed.
+    """
+    folded = unicodedata.normalize("NFKD", text)
+    plain = "".join(ch for ch in folded if not unicodedata.combining(ch)).casefold()
+    return re.findall(r"[^\W_]+", plain)
+
+
+def normalise(text: str) -> str:
+    """Words joined by single spaces: the form in which two titles are compared."""
+    return " ".join(words(text))
+
+
+def sentences(text: str, min_chars: int = 0) -> list[str]:
+    """The sentences of a text, stripped; shorter ones than `min_chars` are left out."""
+    return [s.strip() for s in SENTENCE_END.split(text) if len(s.strip()) > min_chars]
+
+
+def truncate(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word boundary and marked with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0] + ELLIPSIS
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_text(text: str) -> str:
+    return sha256_bytes(text.encode("utf-8"))
+
+
+def sha256_file(path: Path, block: int = 1 << 20) -> str:
+    """The file's sha256, read in blocks so a large index never sits in memory twice."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while part := f.read(block):
+            digest.update(part)
+    return digest.hexdigest()
