@@ -36,16 +36,16 @@ def step(marks: dict, label: str, fn):
 
 def kb_load_parts(kb_dir: str) -> dict:
     """open_kb's own parts, timed again one by one (files now in the page cache)."""
-    from kb import store
+    from kb import store, versions
     from kb import vectors as vector_index
 
     marks: dict = {}
     try:
         root = store.resolve_kb_dir(kb_dir)
-        folder = store.version_dir(root, store.current_version(root))
-        manifest = step(marks, "read manifest", lambda: store.read_manifest(folder))
+        folder = versions.version_dir(root, versions.current_version(root))
+        manifest = step(marks, "read manifest", lambda: versions.read_manifest(folder))
         step(
-            marks, "check files (sha256 of every file)", lambda: store.check_files(folder, manifest)
+            marks, "check files (sha256 of every file)", lambda: versions.check_files(folder, manifest)
         )
         step(
             marks,

@@ -14,10 +14,8 @@ complete version; a crash at any moment leaves the previous version current.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import re
 import shutil
 import sqlite3
 import time
@@ -38,24 +36,28 @@ from kb.model import (
     Section,
     Source,
 )
-from kb.text import sha256_file
+from kb.versions import (
+    FORMAT,
+    check_files,
+    current_version,
+    file_digest,
+    fsync_dir,
+    next_version,
+    prune,
+    read_manifest,
+    version_dir,
+    write_durably,
+)
 
-SCHEMA_VERSION = 1
-FORMAT = 1
-KEEP_VERSIONS = 3
+SCHEMA_VERSION = 2  # 2: sections, glossary and refs live in documents.structure only
 FILES = ("kb.sqlite", "vectors.faiss", "concepts.npy", "calibration.npz")
 
 SCHEMA = """
 CREATE TABLE documents (doc TEXT PRIMARY KEY, path TEXT, title TEXT, format TEXT,
     sha256 TEXT, summary TEXT, levels TEXT, structure TEXT);
-CREATE TABLE sections (doc TEXT, heading TEXT, level TEXT, depth INTEGER, path TEXT,
-    start INTEGER, "end" INTEGER);
 CREATE TABLE chunks (idx INTEGER PRIMARY KEY, id TEXT UNIQUE, doc TEXT, level TEXT,
     section TEXT, section_path TEXT, title TEXT, text TEXT, start INTEGER, "end" INTEGER,
     tokens INTEGER);
-CREATE TABLE glossary (term TEXT, definition TEXT, doc TEXT, section TEXT, level TEXT);
-CREATE TABLE refs (doc TEXT, key TEXT, authors TEXT, year TEXT, title TEXT, source TEXT,
-    text TEXT);
 CREATE TABLE concepts (idx INTEGER PRIMARY KEY, id TEXT UNIQUE, title TEXT, kind TEXT,
     level TEXT, doc TEXT, section TEXT, definition TEXT, data TEXT);
 CREATE INDEX chunks_doc ON chunks (doc);
@@ -89,41 +91,6 @@ class KnowledgeBase:
 def resolve_kb_dir(kb_dir: str | Path | None = None) -> Path:
     """--kb-dir, else $KB_DIR, else data/kb (the CLI contract)."""
     return Path(kb_dir or os.environ.get("KB_DIR") or "data/kb")
-
-
-VERSION_NAME = re.compile(r"v\d{6,}")
-
-
-def current_version(root: Path) -> str | None:
-    """The published version's name; None before the first ingest.
-
-    Raises:
-        KBCorrupt: CURRENT exists but does not name a version.
-    """
-    try:
-        name = (root / "CURRENT").read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KBCorrupt(f"{root}/CURRENT is damaged ({exc}); run `kb ingest --rebuild`") from exc
-    if not VERSION_NAME.fullmatch(name):
-        raise KBCorrupt(
-            f"{root}/CURRENT names no version ({name[:40]!r}); run `kb ingest --rebuild`"
-        )
-    return name
-
-
-def version_dir(root: Path, version: str) -> Path:
-    return root / "versions" / version
-
-
-def next_version(root: Path) -> str:
-    """One past every version seen, on disk or named in CURRENT: names are never reused."""
-    versions = root / "versions"
-    numbers = [int(p.name[1:]) for p in versions.glob("v[0-9]*") if p.name[1:].isdigit()]
-    with contextlib.suppress(KBCorrupt):
-        numbers.append(int((current_version(root) or "v0")[1:]))
-    return f"v{max(numbers, default=0) + 1:06d}"
 
 
 def write_version(
@@ -172,54 +139,6 @@ def write_version(
     return version
 
 
-def write_durably(path: Path, text: str) -> None:
-    """Write a file so that it is either absent, old or complete: temp file, fsync, replace."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
-
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def file_digest(path: Path) -> dict:
-    """Size and sha256 for the manifest, once the file is safely on disk."""
-    with open(path, "rb") as f:
-        os.fsync(f.fileno())
-    return {"bytes": path.stat().st_size, "sha256": sha256_file(path)}
-
-
-def prune(root: Path, keep: str) -> None:
-    """Drop old versions (keeping the last few for readers still on them) and dead temp folders."""
-    versions = sorted(p for p in (root / "versions").glob("v[0-9]*") if p.is_dir())
-    for old in versions[:-KEEP_VERSIONS]:
-        if old.name != keep:
-            shutil.rmtree(old, ignore_errors=True)
-    for tmp in (root / "versions").glob(".tmp-*"):
-        pid = tmp.name.rsplit("-", 1)[-1]
-        if not pid.isdigit() or not pid_alive(int(pid)):
-            shutil.rmtree(tmp, ignore_errors=True)
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def write_sqlite(path: Path, documents, chunks, concepts) -> None:
     db = sqlite3.connect(path)
     try:
@@ -238,24 +157,6 @@ def write_sqlite(path: Path, documents, chunks, concepts) -> None:
                     json.dumps(d.levels),
                     json.dumps(asdict(d)),
                 ),
-            )
-            db.executemany(
-                "INSERT INTO sections VALUES (?,?,?,?,?,?,?)",
-                [
-                    (d.doc, s.heading, s.level, s.depth, json.dumps(s.path), s.start, s.end)
-                    for s in d.sections
-                ],
-            )
-            db.executemany(
-                "INSERT INTO glossary VALUES (?,?,?,?,?)",
-                [(g.term, g.definition, g.doc, g.section, g.level) for g in d.glossary],
-            )
-            db.executemany(
-                "INSERT INTO refs VALUES (?,?,?,?,?,?,?)",
-                [
-                    (d.doc, r.key, r.authors, r.year, r.title, r.source, r.text)
-                    for r in d.references
-                ],
             )
         db.executemany(
             "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -335,33 +236,6 @@ def open_kb(kb_dir: str | Path | None = None) -> KnowledgeBase:
         glossary,
         calibration,
     )
-
-
-def read_manifest(folder: Path) -> dict:
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise KBCorrupt(f"{folder} has no manifest; run `kb ingest --rebuild`") from exc
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise KBCorrupt(f"{folder}/manifest.json is damaged; run `kb ingest --rebuild`") from exc
-    if manifest.get("format") != FORMAT:
-        raise KBCorrupt(
-            f"{folder} was written in KB format {manifest.get('format')}, this program reads "
-            f"format {FORMAT}; run `kb ingest --rebuild`"
-        )
-    return manifest
-
-
-def check_files(folder: Path, manifest: dict) -> None:
-    """Size and sha256 of every file against the manifest: truncation and damage show here."""
-    for name, expected in manifest.get("files", {}).items():
-        path = folder / name
-        if not path.exists():
-            raise KBCorrupt(f"{path} is missing; run `kb ingest --rebuild`")
-        if path.stat().st_size != expected["bytes"]:
-            raise KBCorrupt(f"{path} is truncated or altered; run `kb ingest --rebuild`")
-        if sha256_file(path) != expected["sha256"]:
-            raise KBCorrupt(f"{path} is damaged (checksum mismatch); run `kb ingest --rebuild`")
 
 
 def read_sqlite(path: Path):

@@ -1,7 +1,7 @@
 """The recommender: a situation in plain words -> the concepts that fit, with their evidence.
 
     query -> dense (FAISS) and lexical (BM25) chunk scores -> concept signals
-          -> reciprocal rank fusion -> abstain? -> diversify (MMR) -> guidance and passages
+          -> abstain? -> weighted sum -> diversify (MMR) -> guidance and passages
 
 Loaded once per process (model, FAISS, BM25 in memory) and shared by the CLI and the page.
 """
@@ -31,6 +31,34 @@ PASSAGE_LEXICAL_WEIGHT = 0.3
 # on the dev set and our held-out paraphrases (tests/data/heldout.jsonl): rank fusion (RRF),
 # BM25 over concept titles and pseudo-relevance feedback each did worse and were dropped.
 WEIGHTS = {"chunk_dense": 1.0, "concept_dense": 1.0, "chunk_lexical": 0.2}
+
+
+@dataclass(frozen=True)
+class Request:
+    """One question as the recommender reads it: the prepared text and its filters."""
+
+    query: str
+    k: int = 5
+    level: str | None = None
+    doc: str | None = None
+    id: str | None = None
+    notice: str | None = None  # said to the user about the text (e.g. that it was cut)
+
+    @classmethod
+    def of(cls, text: str, k: int = 5, level=None, doc=None, id=None) -> Request:
+        """A request from raw input; raises UsageError for empty text."""
+        query, notice = prepare(text)
+        return cls(query, k, level, doc, id, notice)
+
+
+@dataclass
+class Signals:
+    """What one query scores, per concept (the fused signals) and per chunk (for passages)."""
+
+    by_concept: dict[str, np.ndarray]  # signal name (the keys of WEIGHTS) -> score per concept
+    chunk_dense: np.ndarray  # cosine similarity per chunk row (0 where not retrieved)
+    best_row: np.ndarray  # per concept, the chunk row of its best dense evidence (-1: none)
+    passage: np.ndarray  # per chunk row: how passages are ranked within a concept
 
 
 @dataclass
@@ -106,21 +134,19 @@ class Recommender:
         Raises:
             UsageError: the text is empty or whitespace only.
         """
-        query, notice = prepare(text)
-        vector = self.embedder.embed([query])[0]
-        return self.answer(query, vector, k, level, doc, query_id, notice)
+        request = Request.of(text, k, level, doc, query_id)
+        return self.answer(request, self.embedder.embed([request.query])[0])
 
-    def recommend_many(self, items: list[tuple[str | None, str]], k: int = 5, level=None, doc=None):
+    def recommend_many(
+        self, items: list[tuple[str | None, str]], k: int = 5, level=None, doc=None
+    ) -> list[Answer]:
         """Answers for (id, text) pairs, embedding all queries in one batch."""
-        prepared = [prepare(text) for _, text in items]
-        vectors = self.embedder.embed([q for q, _ in prepared])
-        return [
-            self.answer(q, v, k, level, doc, qid, notice)
-            for (qid, _), (q, notice), v in zip(items, prepared, vectors)
-        ]
+        requests = [Request.of(text, k, level, doc, qid) for qid, text in items]
+        vectors = self.embedder.embed([r.query for r in requests])
+        return [self.answer(r, v) for r, v in zip(requests, vectors)]
 
-    def signals(self, query: str, vector: np.ndarray) -> dict[str, np.ndarray]:
-        """Per-concept scores of each signal (concepts not reached score 0)."""
+    def signals(self, query: str, vector: np.ndarray) -> Signals:
+        """Every signal of one query (concepts and chunks not reached score 0)."""
         n = len(self.kb.chunks)
         chunk_dense = np.zeros(n, dtype=np.float32)
         for row, score in dense.chunk_similarities(self.kb.index, vector, DENSE_CANDIDATES).items():
@@ -131,48 +157,60 @@ class Recommender:
         n_concepts = len(self.kb.concepts)
         best_dense, best_row = lift.best_evidence(self.flat_evidence, n_concepts, chunk_dense)
         best_lexical, _ = lift.best_evidence(self.flat_evidence, n_concepts, lexical)
-        return {
-            "chunk_dense": best_dense,
-            "concept_dense": concept_dense,
-            "chunk_lexical": best_lexical,
-            "_chunk_dense": chunk_dense,
-            "_best_row": best_row,
+        return Signals(
+            by_concept={
+                "chunk_dense": best_dense,
+                "concept_dense": concept_dense,
+                "chunk_lexical": best_lexical,
+            },
+            chunk_dense=chunk_dense,
+            best_row=best_row,
             # how a passage is ranked within its concept: meaning first, words second
-            "_passage": chunk_dense + PASSAGE_LEXICAL_WEIGHT * lexical,
-        }
+            passage=chunk_dense + PASSAGE_LEXICAL_WEIGHT * lexical,
+        )
 
-    def answer(self, query, vector, k, level, doc, query_id, notice) -> Answer:
+    def answer(self, request: Request, vector: np.ndarray) -> Answer:
+        """The answer to one prepared request, given its query vector."""
         if not self.kb.concepts:
-            return Answer(query_id, query, True, "the knowledge base is empty", [], notice)
-        signals = self.signals(query, vector)
+            return self.refusal(request, "the knowledge base is empty", 0.0)
+        signals = self.signals(request.query, vector)
         decision = self.rule.decide(
-            abstain.evidence(signals["_chunk_dense"], signals["concept_dense"])
+            abstain.evidence(signals.chunk_dense, signals.by_concept["concept_dense"])
         )
         if decision.abstain:
-            return Answer(query_id, query, True, decision.reason, [], notice, decision.confidence)
-        allowed = self.recommendable.copy()
-        for i, concept in enumerate(self.kb.concepts):
-            if not concept.at_level(level):
-                allowed[i] = False
-            if doc and doc not in {s.doc for s in concept.sources}:
-                allowed[i] = False
-        candidates = [i for i in range(len(allowed)) if allowed[i]]
-        fused = fuse.weighted_sum(signals, WEIGHTS, candidates)
+            return self.refusal(request, decision.reason, decision.confidence)
+        fused = fuse.weighted_sum(signals.by_concept, WEIGHTS, self.candidates(request))
         order = fuse.rank(fused)
-        picked = lift.diversify(order, fused, self.kb.concept_vectors, k, signals["_best_row"])
+        picked = lift.diversify(order, fused, self.kb.concept_vectors, request.k, signals.best_row)
         top = fused[picked[0]] if picked else 1.0
         shown: set[str] = set()  # guidance sentences already on a card
         recs = [
-            self.recommendation(rank, i, fused[i] / top, query, signals, shown)
+            self.recommendation(rank, i, fused[i] / top, request.query, signals, shown)
             for rank, i in enumerate(picked, start=1)
         ]
-        return Answer(query_id, query, False, None, recs, notice, decision.confidence)
+        return Answer(
+            request.id, request.query, False, None, recs, request.notice, decision.confidence
+        )
+
+    @staticmethod
+    def refusal(request: Request, reason: str | None, confidence: float) -> Answer:
+        return Answer(request.id, request.query, True, reason, [], request.notice, confidence)
+
+    def candidates(self, request: Request) -> list[int]:
+        """Rows of the concepts this request may recommend: recommendable, in its filters."""
+        return [
+            i
+            for i, concept in enumerate(self.kb.concepts)
+            if self.recommendable[i]
+            and concept.at_level(request.level)
+            and (not request.doc or request.doc in {s.doc for s in concept.sources})
+        ]
 
     def recommendation(
-        self, rank: int, i: int, score: float, query: str, signals, shown: set[str]
+        self, rank: int, i: int, score: float, query: str, signals: Signals, shown: set[str]
     ) -> Recommendation:
         concept: Concept = self.kb.concepts[i]
-        chunk_scores = signals["_passage"]
+        chunk_scores = signals.passage
         rows = sorted(self.evidence[i], key=lambda e: -chunk_scores[e[0]] * e[1])
         seen, passages = set(), []
         for row, _ in rows:

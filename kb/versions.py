@@ -1,0 +1,131 @@
+"""Versions of a KB folder: naming, durable writes, the CURRENT pointer, checks and pruning.
+
+A version is published by writing it in full, making it durable, renaming it into place and
+only then naming it in CURRENT (write a temp file, fsync, `os.replace`): a reader sees the
+old version or the new one, never a mix, and a crash at any moment leaves the old one current.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+from kb.errors import KBCorrupt
+from kb.text import sha256_file
+
+FORMAT = 1
+KEEP_VERSIONS = 3
+
+
+VERSION_NAME = re.compile(r"v\d{6,}")
+
+
+def current_version(root: Path) -> str | None:
+    """The published version's name; None before the first ingest.
+
+    Raises:
+        KBCorrupt: CURRENT exists but does not name a version.
+    """
+    try:
+        name = (root / "CURRENT").read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KBCorrupt(f"{root}/CURRENT is damaged ({exc}); run `kb ingest --rebuild`") from exc
+    if not VERSION_NAME.fullmatch(name):
+        raise KBCorrupt(
+            f"{root}/CURRENT names no version ({name[:40]!r}); run `kb ingest --rebuild`"
+        )
+    return name
+
+
+def version_dir(root: Path, version: str) -> Path:
+    return root / "versions" / version
+
+
+def next_version(root: Path) -> str:
+    """One past every version seen, on disk or named in CURRENT: names are never reused."""
+    versions = root / "versions"
+    numbers = [int(p.name[1:]) for p in versions.glob("v[0-9]*") if p.name[1:].isdigit()]
+    with contextlib.suppress(KBCorrupt):
+        numbers.append(int((current_version(root) or "v0")[1:]))
+    return f"v{max(numbers, default=0) + 1:06d}"
+
+
+def write_durably(path: Path, text: str) -> None:
+    """Write a file so that it is either absent, old or complete: temp file, fsync, replace."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def file_digest(path: Path) -> dict:
+    """Size and sha256 for the manifest, once the file is safely on disk."""
+    with open(path, "rb") as f:
+        os.fsync(f.fileno())
+    return {"bytes": path.stat().st_size, "sha256": sha256_file(path)}
+
+
+def prune(root: Path, keep: str) -> None:
+    """Drop old versions (keeping the last few for readers still on them) and dead temp folders."""
+    versions = sorted(p for p in (root / "versions").glob("v[0-9]*") if p.is_dir())
+    for old in versions[:-KEEP_VERSIONS]:
+        if old.name != keep:
+            shutil.rmtree(old, ignore_errors=True)
+    for tmp in (root / "versions").glob(".tmp-*"):
+        pid = tmp.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or not pid_alive(int(pid)):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def read_manifest(folder: Path) -> dict:
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise KBCorrupt(f"{folder} has no manifest; run `kb ingest --rebuild`") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise KBCorrupt(f"{folder}/manifest.json is damaged; run `kb ingest --rebuild`") from exc
+    if manifest.get("format") != FORMAT:
+        raise KBCorrupt(
+            f"{folder} was written in KB format {manifest.get('format')}, this program reads "
+            f"format {FORMAT}; run `kb ingest --rebuild`"
+        )
+    return manifest
+
+
+def check_files(folder: Path, manifest: dict) -> None:
+    """Size and sha256 of every file against the manifest: truncation and damage show here."""
+    for name, expected in manifest.get("files", {}).items():
+        path = folder / name
+        if not path.exists():
+            raise KBCorrupt(f"{path} is missing; run `kb ingest --rebuild`")
+        if path.stat().st_size != expected["bytes"]:
+            raise KBCorrupt(f"{path} is truncated or altered; run `kb ingest --rebuild`")
+        if sha256_file(path) != expected["sha256"]:
+            raise KBCorrupt(f"{path} is damaged (checksum mismatch); run `kb ingest --rebuild`")
