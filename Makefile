@@ -1,6 +1,8 @@
 # Two commands do all the set-up on a fresh machine:
 #   make run    install, build the KB from data/docs if needed, start the page
 #   make test   install, run the whole test suite (browser test included)
+# and, for a change in progress:
+#   make test-fast   no model, no browser: ranking logic, parsing, storage (under a minute)
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +10,7 @@ KB_DIR ?= data/kb
 PORT ?= 8501
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install kb bench lint format clean
+.PHONY: run test test-fast install browser kb bench screenshot readme lint format clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -31,6 +33,17 @@ run: kb
 
 test: install browser
 	$(BIN)/pytest -q
+
+test-fast: install
+	$(BIN)/pytest -q -m "not slow and not e2e"
+
+# The README's picture of the page, taken by the browser test (tests never write it otherwise).
+screenshot: install browser
+	SCREENSHOT=docs/screenshot.png $(BIN)/pytest -q tests/test_e2e.py -k SCREENSHOT_TEST
+
+# The README's --help blocks, regenerated from the real commands (a test checks they match).
+readme: install
+	$(BIN)/python -m ui.readme
 
 bench: kb
 	$(BIN)/python benchmarks/run.py

@@ -20,7 +20,7 @@ STAGES = (
     ("embed the query (MiniLM)", "kb.embed", "Embedder.embed"),
     ("signals", "recommender.service", "Recommender.signals"),
     ("  FAISS search", "recommender.dense", "chunk_similarities"),
-    ("  BM25 (chunks, titles)", "recommender.lexical", "LexicalIndex.scores"),
+    ("  BM25 (chunks)", "recommender.lexical", "LexicalIndex.scores"),
     ("  lift chunks to concepts", "recommender.lift", "best_evidence"),
     ("abstention rule", "recommender.abstain", "Rule.decide"),
     ("diversify (MMR)", "recommender.lift", "diversify"),

@@ -15,7 +15,8 @@ from kb.model import Block, Chunk, ParsedDocument, Section
 from kb.text import SENTENCE_END
 
 MAX_TOKENS = 256  # the model's input limit, special tokens included
-SHORT_TOKENS = 40  # a paragraph shorter than this is joined to the next one
+# A paragraph of fewer words than this (about 40 tokens) is joined to the next one.
+SHORT_WORDS = 30
 
 
 def chunk_document(
@@ -54,7 +55,7 @@ def spans(section: Section) -> Iterator[tuple[int, int, str | None, list[str]]]:
         if pending:
             yield pending.start, block.end, None, section.path
             pending = None
-        elif len(block.text.split()) < SHORT_TOKENS * 3 // 4:
+        elif len(block.text.split()) < SHORT_WORDS:
             pending = block
         else:
             yield block.start, block.end, None, section.path
