@@ -15,6 +15,8 @@ import faiss
 import numpy as np
 from bench_util import log, ratio, timed
 
+from ingest.files import find_documents
+from ingest.load import load
 from ingest.pipeline import ingest
 from kb.embed import Embedder
 
@@ -37,16 +39,13 @@ class NaiveIndex:
 
 
 def document_files(folder: Path) -> list[Path]:
-    from ingest.load import find_documents
-
+    """The benchmark's document files, found as an ingest finds them, in sorted order."""
     files, _ = find_documents([folder])
     return sorted(files)
 
 
 def paragraphs(folder: Path) -> list[str]:
     """Every non-empty line of every document, as loaded (one paragraph per line)."""
-    from ingest.load import load
-
     out = []
     for path in document_files(folder):
         out += [line.strip() for line in load(path).text.splitlines() if line.strip()]

@@ -45,7 +45,9 @@ def kb_load_parts(kb_dir: str) -> dict:
         folder = versions.version_dir(root, versions.current_version(root))
         manifest = step(marks, "read manifest", lambda: versions.read_manifest(folder))
         step(
-            marks, "check files (sha256 of every file)", lambda: versions.check_files(folder, manifest)
+            marks,
+            "check files (sha256 of every file)",
+            lambda: versions.check_files(folder, manifest),
         )
         step(
             marks,

@@ -3,35 +3,48 @@
 Incremental by content hash: a document whose bytes did not change keeps its parsed tree and
 chunks from the current version, and its vectors come from the embedding cache, so a re-run
 with nothing changed parses and embeds nothing. One ingest runs at a time (a file lock).
+`run` is the sequence of steps below, one job each, in the order the data flows.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import sys
 import time
 from collections.abc import Callable
+from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from filelock import FileLock, Timeout
 
-from ingest.chunk import chunk_document
+from ingest.chunk import MAX_TOKENS, chunk_document
 from ingest.clean import clean
 from ingest.concepts import embedding_text, extract, link_related
-from ingest.load import find_documents, load
+from ingest.corpus import Corpus
+from ingest.files import catalog_title, find_documents
+from ingest.load import load
 from ingest.structure import parse
 from kb import store
 from kb.calibration import SETS as CALIBRATION_SETS
 from kb.calibration import queries as calibration_queries
 from kb.embed import BUNDLED, Embedder, EmbeddingCache, embed_cached
 from kb.errors import KBBusy, KBCorrupt, KBError, KBNotFound, ModelMismatch, RejectedFile
-from kb.model import Chunk, IngestReport, ParsedDocument, Rejected
+from kb.model import Concept, IngestReport, ParsedDocument, Rejected
+from kb.text import sha256_bytes
 
-CATALOG = "catalog.json"
 LOCK_WAIT_SECONDS = 0.0  # a second ingest refuses at once rather than queueing silently
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Embedded:
+    """What the embedding steps make for a new version: vectors and the concept catalog."""
+
+    chunk_vectors: np.ndarray
+    concepts: list[Concept]
+    concept_vectors: np.ndarray
+    calibration: dict[str, np.ndarray]  # calibration set name -> its queries' vectors
 
 
 def ingest(
@@ -39,7 +52,7 @@ def ingest(
     kb_dir: str | Path | None = None,
     rebuild: bool = False,
     embedder: Embedder | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
 ) -> IngestReport:
     """Bring the KB in line with the documents under `paths` and publish a new version.
 
@@ -70,112 +83,33 @@ def ingest(
 
 
 def run(
-    paths: list[Path],
-    root: Path,
-    rebuild: bool,
-    embedder: Embedder,
-    progress: Callable[[str], None],
+    paths: list[Path], root: Path, rebuild: bool, embedder: Embedder, progress: Progress
 ) -> IngestReport:
+    """One ingest, under the lock: find, reuse or parse, embed, publish."""
+    previous = open_previous(root, rebuild, embedder)
+    report = IngestReport()
+    files = find_files(paths, report, progress)
+    corpus = gather_documents(files, Corpus.after(previous), report, embedder, progress)
+    refuse_if_nothing_ingested(corpus, previous, report)
+    if previous and not (report.added or report.changed or report.removed):
+        return keep_current(previous, report)
+    embedded = embed(corpus, root, rebuild, embedder, report, progress)
+    publish(root, corpus, embedded, embedder, report, progress)
+    return report
+
+
+def open_previous(root: Path, rebuild: bool, embedder: Embedder) -> store.KnowledgeBase | None:
+    """The current version to reuse from, None on --rebuild.
+
+    A KB built with another model is refused: vectors of two models cannot be compared.
+    """
     previous = None if rebuild else previous_kb(root)
     if previous and previous.manifest.get("model") != embedder.name:
         raise ModelMismatch(
             f"the KB in {root} was built with {previous.manifest.get('model')}, not "
             f"{embedder.name}; run `kb ingest --rebuild` to rebuild it with the new model"
         )
-    report = IngestReport()
-    files, rejected = find_documents(paths)
-    report.rejected = rejected
-    progress(f"{len(files)} document file(s) found")
-    # Documents are the same file whatever path spelling reached them (relative, absolute).
-    old_docs = {same_file(d.path): d for d in previous.documents} if previous else {}
-    old_chunks: dict[str, list[Chunk]] = {}
-    for chunk in previous.chunks if previous else []:
-        old_chunks.setdefault(chunk.doc, []).append(chunk)
-
-    documents: list[ParsedDocument] = []
-    chunks: list[Chunk] = []
-    taken: set[str] = set()
-    for path in files:
-        key = str(path)
-        old = old_docs.get(same_file(key))
-        try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        except OSError as exc:
-            report.rejected.append(Rejected(key, f"cannot read: {exc.strerror or exc}"))
-            continue
-        if old is not None and old.sha256 == digest and old.doc not in taken:
-            documents.append(old)
-            chunks += old_chunks.get(old.doc, [])
-            report.unchanged.append(key)
-            taken.add(old.doc)
-            continue
-        progress(f"reading {path.name}")
-        try:
-            parsed = parse_file(path, taken, embedder)
-        except RejectedFile as exc:
-            report.rejected.append(Rejected(key, exc.reason))
-            continue
-        documents.append(parsed)
-        chunks += chunk_document(parsed, embedder.count_tokens)
-        taken.add(parsed.doc)
-        (report.changed if old is not None else report.added).append(key)
-    seen = {same_file(str(p)) for p in files}
-    report.removed = sorted(d.path for k, d in old_docs.items() if k not in seen)
-    if not documents and not previous and report.rejected:
-        raise KBError(
-            "no document could be ingested: "
-            + "; ".join(f"{r.path}: {r.reason}" for r in report.rejected)
-        )
-
-    if previous and not (report.added or report.changed or report.removed):
-        report.version = previous.version  # nothing to publish: the current version stands
-        report.documents, report.chunks = len(previous.documents), len(previous.chunks)
-        report.concepts, report.glossary = len(previous.concepts), len(previous.glossary)
-        return report
-
-    progress(f"embedding {len(chunks)} passages (unchanged ones come from the cache)")
-    cache = EmbeddingCache(root / "embeddings.sqlite", embedder.name)
-    try:
-        chunk_vectors, report.embedded = embed_cached(
-            embedder, cache, [c.embed_text for c in chunks], refresh=rebuild
-        )
-        concepts = extract(documents, chunks)
-        concept_vectors, _ = embed_cached(embedder, cache, [embedding_text(c) for c in concepts])
-        calibration = {
-            name: embed_cached(embedder, cache, calibration_queries(name))[0]
-            for name in CALIBRATION_SETS
-        }
-    finally:
-        cache.close()
-    link_related(concepts, concept_vectors)
-    dims = chunk_vectors.shape[1] if chunk_vectors.size else embedder.dimensions
-    manifest = {
-        "model": embedder.name,
-        "dimensions": int(dims),
-        "max_tokens": 256,
-        "documents": len(documents),
-        "chunks": len(chunks),
-        "concepts": len(concepts),
-        "glossary": sum(len(d.glossary) for d in documents),
-    }
-    progress(f"publishing: {len(documents)} documents, {len(concepts)} concepts")
-    report.version = store.write_version(
-        root,
-        documents,
-        chunks,
-        chunk_vectors,
-        concepts,
-        concept_vectors if len(concepts) else np.zeros((0, dims), np.float32),
-        manifest,
-        calibration,
-    )
-    report.documents, report.chunks, report.concepts = len(documents), len(chunks), len(concepts)
-    report.glossary = manifest["glossary"]
-    return report
-
-
-def same_file(path: str) -> str:
-    return os.path.realpath(path)
+    return previous
 
 
 def previous_kb(root: Path) -> store.KnowledgeBase | None:
@@ -189,7 +123,67 @@ def previous_kb(root: Path) -> store.KnowledgeBase | None:
         return None
 
 
-def parse_file(path: Path, taken: set[str], embedder: Embedder) -> ParsedDocument:
+def find_files(paths: list[Path], report: IngestReport, progress: Progress) -> list[Path]:
+    """The document files under `paths`; paths that cannot be documents go to the report."""
+    files, report.rejected = find_documents(paths)
+    progress(f"{len(files)} document file(s) found")
+    return files
+
+
+def gather_documents(
+    files: list[Path], corpus: Corpus, report: IngestReport, embedder: Embedder, progress: Progress
+) -> Corpus:
+    """The new version's documents: unchanged files reused, new and changed ones parsed.
+
+    Files of the current version that were not found again are reported as removed.
+    """
+    for path in files:
+        digest = file_digest(path, report)
+        if digest is not None and not reuse_unchanged(path, digest, corpus, report):
+            parse_changed(path, corpus, report, embedder, progress)
+    report.removed = corpus.removed(files)
+    return corpus
+
+
+def file_digest(path: Path, report: IngestReport) -> str | None:
+    """The file's sha256, which tells an unchanged document; None (and rejected) if unreadable."""
+    try:
+        return sha256_bytes(path.read_bytes())
+    except OSError as exc:
+        report.rejected.append(Rejected(str(path), f"cannot read: {exc.strerror or exc}"))
+        return None
+
+
+def reuse_unchanged(path: Path, digest: str, corpus: Corpus, report: IngestReport) -> bool:
+    """Keep the current version's document, with its chunks, when its bytes did not change.
+
+    Returns False (nothing kept) for a new or changed file, or when another file already
+    took the document's id.
+    """
+    old = corpus.old(path)
+    if old is None or old.sha256 != digest or old.doc in corpus.taken:
+        return False
+    corpus.reuse(old)
+    report.unchanged.append(str(path))
+    return True
+
+
+def parse_changed(
+    path: Path, corpus: Corpus, report: IngestReport, embedder: Embedder, progress: Progress
+) -> None:
+    """Parse and chunk a new or changed file; a file that cannot be read is rejected."""
+    known = corpus.old(path) is not None
+    progress(f"reading {path.name}")
+    try:
+        parsed = parse_file(path, corpus.taken)
+    except RejectedFile as exc:
+        report.rejected.append(Rejected(str(path), exc.reason))
+        return
+    corpus.add(parsed, chunk_document(parsed, embedder.count_tokens))
+    (report.changed if known else report.added).append(str(path))
+
+
+def parse_file(path: Path, taken: set[str]) -> ParsedDocument:
     """Load, clean and structure one file; its id is its file name, made unique."""
     loaded = load(path)
     doc = loaded.doc
@@ -203,11 +197,94 @@ def parse_file(path: Path, taken: set[str], embedder: Embedder) -> ParsedDocumen
     return parsed
 
 
-def catalog_title(path: Path) -> str | None:
-    """The title a maintainer gave the file in its folder's catalog.json, if any."""
-    try:
-        catalog = json.loads((path.parent / CATALOG).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    entry = catalog.get(path.name) if isinstance(catalog, dict) else None
-    return entry.get("title") if isinstance(entry, dict) else None
+def refuse_if_nothing_ingested(
+    corpus: Corpus, previous: store.KnowledgeBase | None, report: IngestReport
+) -> None:
+    """A first ingest in which every file was rejected fails, rather than publish an empty KB."""
+    if not corpus.documents and not previous and report.rejected:
+        raise KBError(
+            "no document could be ingested: "
+            + "; ".join(f"{r.path}: {r.reason}" for r in report.rejected)
+        )
+
+
+def keep_current(previous: store.KnowledgeBase, report: IngestReport) -> IngestReport:
+    """Nothing added, changed or removed: the current version stands, nothing is published."""
+    report.version = previous.version
+    report.documents, report.chunks = len(previous.documents), len(previous.chunks)
+    report.concepts, report.glossary = len(previous.concepts), len(previous.glossary)
+    return report
+
+
+def embed(
+    corpus: Corpus,
+    root: Path,
+    rebuild: bool,
+    embedder: Embedder,
+    report: IngestReport,
+    progress: Progress,
+) -> Embedded:
+    """Passages, concepts and calibration queries through the model, via one cache."""
+    progress(f"embedding {len(corpus.chunks)} passages (unchanged ones come from the cache)")
+    with closing(EmbeddingCache(root / "embeddings.sqlite", embedder.name)) as cache:
+        texts = [c.embed_text for c in corpus.chunks]
+        chunk_vectors, report.embedded = embed_cached(embedder, cache, texts, refresh=rebuild)
+        concepts, concept_vectors = extract_concepts(corpus, embedder, cache)
+        calibration = embed_calibration(embedder, cache)
+    return Embedded(chunk_vectors, concepts, concept_vectors, calibration)
+
+
+def extract_concepts(
+    corpus: Corpus, embedder: Embedder, cache: EmbeddingCache
+) -> tuple[list[Concept], np.ndarray]:
+    """The concept catalog and its vectors; close vectors link concepts as related."""
+    concepts = extract(corpus.documents, corpus.chunks)
+    vectors, _ = embed_cached(embedder, cache, [embedding_text(c) for c in concepts])
+    link_related(concepts, vectors)
+    return concepts, vectors
+
+
+def embed_calibration(embedder: Embedder, cache: EmbeddingCache) -> dict[str, np.ndarray]:
+    """The shipped calibration queries' vectors: the recommender learns from them, per
+    version, the similarity below which it abstains."""
+    return {
+        name: embed_cached(embedder, cache, calibration_queries(name))[0]
+        for name in CALIBRATION_SETS
+    }
+
+
+def publish(
+    root: Path,
+    corpus: Corpus,
+    embedded: Embedded,
+    embedder: Embedder,
+    report: IngestReport,
+    progress: Progress,
+) -> None:
+    """Write the new version and make it current (atomically, in `kb.store`); report it."""
+    vectors = embedded.chunk_vectors
+    dims = vectors.shape[1] if vectors.size else embedder.dimensions
+    concepts = embedded.concepts
+    concept_vectors = embedded.concept_vectors if len(concepts) else np.zeros((0, dims), np.float32)
+    manifest = {
+        "model": embedder.name,
+        "dimensions": int(dims),
+        "max_tokens": MAX_TOKENS,
+        "documents": len(corpus.documents),
+        "chunks": len(corpus.chunks),
+        "concepts": len(concepts),
+        "glossary": sum(len(d.glossary) for d in corpus.documents),
+    }
+    progress(f"publishing: {len(corpus.documents)} documents, {len(concepts)} concepts")
+    report.version = store.write_version(
+        root,
+        corpus.documents,
+        corpus.chunks,
+        vectors,
+        concepts,
+        concept_vectors,
+        manifest,
+        embedded.calibration,
+    )
+    report.documents, report.chunks = len(corpus.documents), len(corpus.chunks)
+    report.concepts, report.glossary = len(concepts), manifest["glossary"]

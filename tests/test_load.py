@@ -1,4 +1,5 @@
-"""Tests for ingest.load: real files of every format, written into tmp_path by the tests."""
+"""Tests for ingest.load and the modules behind it (files, decode, formats): real files of every
+format, written into tmp_path by the tests."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfWriter
 
-from ingest import load as load_module
+from ingest import files as files_module
 from ingest.load import MAX_BYTES, SUPPORTED, decode_text, find_documents, load
 from kb.errors import RejectedFile
 from kb.model import LoadedDocument, Rejected
@@ -516,7 +517,7 @@ def test_unsupported_suffix_is_rejected_by_load(tmp_path: Path) -> None:
 
 def test_too_large_file_is_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert MAX_BYTES == 64 * 1024 * 1024
-    monkeypatch.setattr(load_module, "MAX_BYTES", 1024 * 1024)
+    monkeypatch.setattr(files_module, "MAX_BYTES", 1024 * 1024)
     path = write(tmp_path / "big.txt", b"a" * (1024 * 1024 + 1))
     assert rejected_reason(path) == "file too large: 2 MB > 1 MB"
     assert load(write(tmp_path / "fits.txt", b"a" * (1024 * 1024))).text == "a" * 1024 * 1024

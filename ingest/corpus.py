@@ -1,0 +1,56 @@
+"""What one ingest gathers: the new version's documents and chunks, beside the current
+version's, indexed by file so that an unchanged document is reused rather than parsed."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kb.model import Chunk, ParsedDocument
+from kb.store import KnowledgeBase
+
+
+def same_file(path: str | Path) -> str:
+    """The key of a file whatever path spelling (relative, absolute, a link) reached it."""
+    return os.path.realpath(path)
+
+
+@dataclass
+class Corpus:
+    """The documents and chunks of the new version, gathered file by file."""
+
+    old_docs: dict[str, ParsedDocument] = field(default_factory=dict)  # file key -> document
+    old_chunks: dict[str, list[Chunk]] = field(default_factory=dict)  # doc id -> its chunks
+    documents: list[ParsedDocument] = field(default_factory=list)
+    chunks: list[Chunk] = field(default_factory=list)
+    taken: set[str] = field(default_factory=set)  # document ids in use, to keep them unique
+
+    @classmethod
+    def after(cls, current: KnowledgeBase | None) -> Corpus:
+        """An empty new version that can reuse what `current` holds (nothing, if None)."""
+        if current is None:
+            return cls()
+        chunks: dict[str, list[Chunk]] = {}
+        for chunk in current.chunks:
+            chunks.setdefault(chunk.doc, []).append(chunk)
+        return cls({same_file(d.path): d for d in current.documents}, chunks)
+
+    def old(self, path: Path) -> ParsedDocument | None:
+        """The current version's document from this file, if it has one."""
+        return self.old_docs.get(same_file(str(path)))
+
+    def add(self, document: ParsedDocument, chunks: list[Chunk]) -> None:
+        """Take a document and its chunks into the new version."""
+        self.documents.append(document)
+        self.chunks += chunks
+        self.taken.add(document.doc)
+
+    def reuse(self, document: ParsedDocument) -> None:
+        """Take a document of the current version, with its chunks, into the new one."""
+        self.add(document, self.old_chunks.get(document.doc, []))
+
+    def removed(self, files: list[Path]) -> list[str]:
+        """Paths of the current version's documents whose files were not found again."""
+        seen = {same_file(str(p)) for p in files}
+        return sorted(d.path for k, d in self.old_docs.items() if k not in seen)

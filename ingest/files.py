@@ -1,0 +1,151 @@
+"""Which files an ingest reads, and reading one: discovery, file checks and the size cap.
+
+`find_documents` expands the paths a user named into the document files to load;
+`read_bytes` reads one of them whole after checking it is a regular file of sensible size;
+`catalog_title` reads the title a maintainer gave a file in its folder's `catalog.json`.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import stat
+from pathlib import Path
+
+from ingest.formats import SUPPORTED, unsupported
+from ingest.unreadable import Unreadable
+from kb.model import Rejected
+
+MAX_BYTES = 64 * 1024 * 1024
+CATALOG = "catalog.json"  # titles for the documents of its folder; not a document itself
+IGNORED_NAMES = frozenset({CATALOG})
+
+
+def find_documents(paths: list[Path]) -> tuple[list[Path], list[Rejected]]:
+    """Expand the named paths into the document files to load.
+
+    Folders are searched recursively, in sorted order; inside them only files with a
+    supported suffix are kept, and hidden files, hidden folders and `catalog.json` are
+    skipped silently. A named file with an unsupported suffix, a path that does not exist,
+    a symlink loop or a folder that cannot be listed is returned as `Rejected` instead.
+    Each file is listed once, even when several named paths reach it.
+    """
+    found: list[Path] = []
+    rejected: list[Rejected] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            files, problems = _walk_folder(path)
+            found.extend(files)
+            rejected.extend(problems)
+        else:
+            problem = _check_named_file(path)
+            if problem:
+                rejected.append(Rejected(str(path), problem))
+            else:
+                found.append(path)
+    return _unique(found), rejected
+
+
+def read_bytes(path: Path) -> bytes:
+    """The whole file, after checking it is a regular file of a sensible size."""
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise Unreadable("not a regular file")
+        if info.st_size > MAX_BYTES:
+            raise Unreadable(f"file too large: {_mb(info.st_size)} MB > {_mb(MAX_BYTES)} MB")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise Unreadable(f"cannot read: {exc.strerror or exc}") from None
+    if not data:
+        raise Unreadable("empty file")
+    return data
+
+
+def catalog_title(path: Path) -> str | None:
+    """The title a maintainer gave the file in its folder's catalog.json, if any."""
+    try:
+        catalog = json.loads((path.parent / CATALOG).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    entry = catalog.get(path.name) if isinstance(catalog, dict) else None
+    return entry.get("title") if isinstance(entry, dict) else None
+
+
+def _mb(size: int) -> int:
+    """Megabytes rounded up, so 64 MB + 1 byte says 65 and the two numbers differ."""
+    return -(-size // (1024 * 1024))
+
+
+def _check_named_file(path: Path) -> str | None:
+    """Why a path the user named cannot be loaded, or None when it can."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        if exc.errno != errno.ELOOP and os.path.islink(path):
+            return "broken symlink"
+        return _os_reason(exc)
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file"
+    if path.suffix.lower() not in SUPPORTED:
+        return unsupported(path.suffix.lower())
+    return None
+
+
+def _os_reason(exc: OSError) -> str:
+    """The operating system's words for a failure, with a loop named as one."""
+    if exc.errno == errno.ELOOP:
+        return "symlink loop"
+    return exc.strerror or str(exc)
+
+
+def _walk_folder(root: Path) -> tuple[list[Path], list[Rejected]]:
+    """Supported files under `root`, sorted as a tree; symlinked folders are followed once."""
+    files: list[Path] = []
+    rejected: list[Rejected] = []
+
+    def visit(folder: Path, ancestors: frozenset[str]) -> None:
+        """List one folder; `ancestors` are the real paths above it, to stop at a loop."""
+        real = os.path.realpath(folder)
+        if real in ancestors:
+            rejected.append(Rejected(str(folder), "symlink loop"))
+            return
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            rejected.append(Rejected(str(folder), f"cannot read folder: {exc.strerror or exc}"))
+            return
+        for entry in entries:
+            if entry.name.startswith(".") or entry.name in IGNORED_NAMES:
+                continue
+            path = folder / entry.name
+            try:
+                is_dir, is_file = entry.is_dir(), entry.is_file()
+            except OSError as exc:
+                rejected.append(Rejected(str(path), _os_reason(exc)))
+                continue
+            if is_dir:
+                visit(path, ancestors | {real})
+            elif is_file:
+                if path.suffix.lower() in SUPPORTED:
+                    files.append(path)
+            elif entry.is_symlink():  # dangling or looping: say so if it could be a document
+                problem = _check_named_file(path) or "broken symlink"
+                if problem == "symlink loop" or path.suffix.lower() in SUPPORTED:
+                    rejected.append(Rejected(str(path), problem))
+
+    visit(root, frozenset())
+    return files, rejected
+
+
+def _unique(paths: list[Path]) -> list[Path]:
+    """First occurrence of each file, comparing real paths."""
+    seen: set[str] = set()
+    kept = []
+    for path in paths:
+        key = os.path.realpath(path)
+        if key not in seen:
+            seen.add(key)
+            kept.append(path)
+    return kept
