@@ -39,7 +39,7 @@ test-fast: install
 
 # The README's picture of the page, taken by the browser test (tests never write it otherwise).
 screenshot: install browser
-	SCREENSHOT=docs/screenshot.png $(BIN)/pytest -q tests/test_e2e.py -k SCREENSHOT_TEST
+	SCREENSHOT=docs/screenshot.png $(BIN)/pytest -q tests/test_e2e.py -k test_a_typed_situation_gets_a_card_with_its_source_passage
 
 # The README's --help blocks, regenerated from the real commands (a test checks they match).
 readme: install

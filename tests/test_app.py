@@ -2,8 +2,9 @@
 
 The KB is the session's real one (`real_kb` in conftest: the bundled MiniLM over a copy of
 data/docs) plus one document that tries to inject a script, built once per session. The page
-finds it through KB_DIR, as `streamlit run` would. The helpers in `app_views` and the feedback
-store are tested directly first; they need no model.
+finds it through KB_DIR, as `streamlit run` would. The page's pure helpers (`ui.page.html`,
+the CSV export, upload names) and the feedback store are tested directly first; they need no
+model.
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import app_views as views
 from kb import catalog, feedback
 from kb.errors import UsageError
+from kb.stats import stats
 from kb.store import current_version, open_kb
+from ui.page import html
+from ui.page.frameworks import concepts_csv
+from ui.page.upload import safe_name
 
 REPO = Path(__file__).resolve().parents[1]
 APP = REPO / "app.py"
@@ -60,25 +64,25 @@ A small service firm sets its prices from what its customers value, not only fro
 
 def test_highlight_escapes_every_piece_and_marks_whole_words():
     text = 'Stock <b>counts</b> & "restocking" — count the stock'
-    out = views.highlight(text, ["stock", "count"])
+    out = html.highlight(text, ["stock", "count"])
     assert out == (
         "<mark>Stock</mark> &lt;b&gt;counts&lt;/b&gt; &amp; &quot;restocking&quot; — "
         "<mark>count</mark> the <mark>stock</mark>"
     )
-    assert views.highlight(SCRIPT, []) == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert html.highlight(SCRIPT, []) == "&lt;script&gt;alert(1)&lt;/script&gt;"
     # A matched word inside markup-like text is escaped inside its own mark.
-    assert views.highlight("<script>", ["script"]) == "&lt;<mark>script</mark>&gt;"
+    assert html.highlight("<script>", ["script"]) == "&lt;<mark>script</mark>&gt;"
 
 
 def test_labels_and_classes_cannot_carry_markup():
-    assert views.md_escape("**Bold** [x](javascript:alert(1)) <i>") == (
+    assert html.md_escape("**Bold** [x](javascript:alert(1)) <i>") == (
         r"\*\*Bold\*\* \[x\]\(javascript\:alert\(1\)\) \<i\>"
     )
-    assert views.slug('risk" onclick="x') == "risk-onclick-x"
-    html = views.card_html(1, SCRIPT, 'risk"><script>', SCRIPT, SCRIPT, SCRIPT, SCRIPT)
-    assert "<script" not in html
-    assert html.count("&lt;script&gt;") == 6  # title, kind, level, document, guidance, why
-    assert 'class="badge kind-risk-script"' in html
+    assert html.slug('risk" onclick="x') == "risk-onclick-x"
+    card = html.card_html(1, SCRIPT, 'risk"><script>', SCRIPT, SCRIPT, SCRIPT, SCRIPT)
+    assert "<script" not in card
+    assert card.count("&lt;script&gt;") == 6  # title, kind, level, document, guidance, why
+    assert 'class="badge kind-risk-script"' in card
 
 
 def test_the_catalog_list_exports_as_csv():
@@ -100,7 +104,7 @@ def test_the_catalog_list_exports_as_csv():
         sources=[Source("alignment", "Frameworks", "Advanced")],
         levels=["Advanced"],
     )
-    frame = pd.read_csv(io.StringIO(views.concepts_csv([okr], {"alignment": "Alignment"})))
+    frame = pd.read_csv(io.StringIO(concepts_csv([okr], {"alignment": "Alignment"})))
     assert frame.to_dict("records") == [
         {
             "title": "Objectives and Key Results (OKRs)",
@@ -116,7 +120,15 @@ def test_the_catalog_list_exports_as_csv():
             "id": "okrs",
         }
     ]
-    assert list(pd.read_csv(io.StringIO(views.concepts_csv([], {}))).columns)[0] == "title"
+    assert list(pd.read_csv(io.StringIO(concepts_csv([], {}))).columns)[0] == "title"
+
+
+def test_an_upload_name_cannot_leave_the_documents_folder():
+    assert safe_name("../../etc/pricing.md") == "pricing.md"
+    assert safe_name("C:\\Users\\me\\Pricing Notes.DOCX") == "Pricing Notes.DOCX"
+    assert safe_name("  notes.txt ") == "notes.txt"
+    for refused in (".hidden.md", "../.env", "tool.exe", "README", "", "docs/"):
+        assert safe_name(refused) is None, refused
 
 
 def test_feedback_is_recorded_and_listed(tmp_path: Path):
@@ -197,13 +209,14 @@ def test_a_situation_shows_cards_best_first(app: AppTest):
     assert 3 <= len(titles) <= 5
     ranks = [int(r) for v in html_values(at) for r in re.findall(r'rec-rank">(\d+)<', v)]
     assert ranks == list(range(1, len(titles) + 1))
-    assert any("best first" in v for v in html_values(at))
+    summary = f"{len(titles)} recommendations for “{SITUATION}”, best first"
+    assert any(f'<p class="summary">{summary}</p>' == v for v in html_values(at))
     # Each card names its sources: one expander per passage, with document, level, section.
     labels = [e.label for e in at.expander]
     assert len(labels) >= len(titles)
     assert all(label.startswith("Source ") for label in labels)
     # The query went into the URL, so the result page can be shared.
-    assert at.query_params["q"] == [SITUATION] or at.query_params["q"] == SITUATION
+    assert at.query_params["q"] == SITUATION
     assert not any("Nothing in the library fits" in v for v in html_values(at))
 
 
@@ -234,7 +247,7 @@ def test_the_level_filter_changes_the_results(app: AppTest, app_kb: Path):
     assert fundamentals and fundamentals != any_level
     allowed = {c.title for c in catalog.filter_concepts(open_kb(app_kb), level="Fundamentals")}
     assert set(fundamentals) <= allowed
-    assert at.query_params["level"] in ("Fundamentals", ["Fundamentals"])
+    assert at.query_params["level"] == "Fundamentals"
 
 
 @pytest.mark.slow
@@ -260,7 +273,7 @@ def test_document_text_with_a_script_tag_is_shown_as_text(app: AppTest):
     for value in html_values(at):
         assert "<script" not in value.lower()
     for md in [*at.markdown, *at.caption]:
-        assert "<script" not in md.value.lower() or not md.proto.allow_html
+        assert "<script" not in md.value.lower()
     # The catalog's detail view escapes it too: open the card in Frameworks.
     card = next(i for i, t in enumerate(card_titles(at)) if "Weekly Stock" in t)
     opens = [b for b in at.button if (b.key or "").startswith("open-")]
@@ -294,7 +307,27 @@ def test_the_catalog_filters_by_kind_and_finds_by_name(app: AppTest, app_kb: Pat
     assert "Measure What Matters" in detail
     # The comparison table is there, a row per framework of the documents' tables, its cells
     # escaped because st.table reads Markdown.
-    assert views.md_escape("Balanced Scorecard (BSC)") in list(at.table[0].value.index)
+    assert html.md_escape("Balanced Scorecard (BSC)") in list(at.table[0].value.index)
+
+
+@pytest.mark.slow
+def test_the_documents_view_shows_the_figures_of_kb_stats(app: AppTest, app_kb: Path):
+    app.query_params["view"] = "documents"
+    at = run(app)
+    figures = stats(open_kb(app_kb))
+    assert [(m.label, m.value) for m in at.metric] == [
+        ("Version", figures["version"]),
+        ("Documents", str(figures["documents"])),
+        ("Chunks", str(figures["chunks"])),
+        ("Concepts", str(figures["concepts"])),
+        ("Glossary terms", str(figures["glossary"])),
+    ]
+    built = figures["built_at"].replace("T", " ").replace("Z", " UTC")
+    assert f"Built {built} with `{figures['model']}` (384 dimensions)" in at.caption[0].value
+    assert f"KB folder `{app_kb}`" in at.caption[0].value
+    table = at.dataframe[0].value
+    assert table["Chunks"].sum() == figures["chunks"]
+    assert table["Concepts"].sum() == figures["concepts"]
 
 
 @pytest.mark.slow

@@ -76,22 +76,10 @@ def stats(kb_dir: str | None, as_json: bool) -> None:
 
     Example: kb stats --json
     """
+    from kb.stats import stats as kb_stats
     from kb.store import open_kb
 
-    kb = open_kb(kb_dir)
-    m = kb.manifest
-    info = {
-        "version": kb.version,
-        "built_at": m.get("built_at"),
-        "model": m.get("model"),
-        "dimensions": m.get("dimensions"),
-        "documents": len(kb.documents),
-        "chunks": len(kb.chunks),
-        "concepts": len(kb.concepts),
-        "glossary": len(kb.glossary),
-        "index": m.get("index"),
-        "kb_dir": str(kb.root),
-    }
+    info = kb_stats(open_kb(kb_dir))
     if as_json:
         emit(info)
         return

@@ -1,4 +1,4 @@
-"""HTML and labels for the page (`app.py`), built so that document text can only ever be text.
+"""HTML and labels for the page, built so that document text can only ever be text.
 
 Every piece of text that comes from a document, the KB or the user goes through
 `html.escape` here before any tag is added; the only tags in the output are this module's own
@@ -13,10 +13,7 @@ import re
 from collections.abc import Iterable
 from html import escape
 
-import pandas as pd
-
-from kb.catalog import concept_row
-from kb.model import LEVELS, Concept
+from kb.model import LEVELS
 from kb.text import truncate, words
 
 KIND_LABELS = {
@@ -31,49 +28,11 @@ KIND_LABELS = {
 # CommonMark lets a backslash make any ASCII punctuation literal.
 MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'])")
 WORD_CHARS = "A-Za-z'-"  # what counts as a word for the recommender's matched words
-
-CSS = """
-<style>
-.block-container {padding-top: 4rem; max-width: 1440px;}
-.stAppDeployButton {display: none;}
-.app-title {font-size: 1.65rem; font-weight: 700; line-height: 1.2; margin: 0;}
-.app-sub {color: #5f6b7a; margin: .2rem 0 0 0; font-size: .95rem;}
-.rec-top {display: flex; align-items: baseline; gap: .6rem;}
-.rec-rank {flex: none; width: 1.7rem; height: 1.7rem; border-radius: 50%; background: #1f4e79;
-  color: #fff; font-weight: 700; font-size: .9rem; display: inline-flex; align-items: center;
-  justify-content: center; transform: translateY(-.1rem);}
-.rec-title {font-size: 1.2rem; font-weight: 650; line-height: 1.35;}
-.badges {display: flex; flex-wrap: wrap; gap: .35rem; margin: .45rem 0 .55rem 0;}
-.badge {font-size: .75rem; font-weight: 600; padding: .12rem .55rem; border-radius: 1rem;
-  background: #eef1f5; color: #3d4a5c; white-space: nowrap;}
-.badge.kind-framework {background: #e3ecfb; color: #1d4ed8;}
-.badge.kind-principle {background: #e6f4ea; color: #1e7b3a;}
-.badge.kind-practice {background: #e7f6f6; color: #0f766e;}
-.badge.kind-risk {background: #fdecea; color: #b42318;}
-.badge.kind-case {background: #f3e8fd; color: #7e22ce;}
-.badge.kind-term {background: #f1f1f1; color: #555;}
-.badge.level-fundamentals {background: #fff7e0; color: #8a5a00;}
-.badge.level-intermediate {background: #fff0e0; color: #a14b00;}
-.badge.level-advanced {background: #fde8e8; color: #9b1c1c;}
-.badge.doc {background: transparent; border: 1px solid #d8dee6; color: inherit; opacity: .85;
-  font-weight: 500;}
-.guidance {font-size: 1rem; line-height: 1.55; margin: 0 0 .45rem 0;}
-.why {font-size: .85rem; color: #5f6b7a; margin: 0;}
-.why b {color: #3d4a5c;}
-.passage {white-space: pre-wrap; line-height: 1.55; font-size: .93rem; margin: 0;}
-mark {background: #fff1a8; color: #1f2328; padding: 0 .1rem; border-radius: .15rem;}
-.notice-title {font-size: 1.1rem; font-weight: 650; margin: 0 0 .35rem 0;}
-.notice p, .notice li {line-height: 1.55; margin: .2rem 0;}
-.detail-title {font-size: 1.3rem; font-weight: 650; margin: 0;}
-.detail h4 {font-size: .8rem; text-transform: uppercase; letter-spacing: .04em; color: #5f6b7a;
-  margin: .9rem 0 .3rem 0;}
-.detail p, .detail li {line-height: 1.55; margin: .15rem 0;}
-.detail table {border-collapse: collapse; font-size: .9rem;}
-.detail td {border-top: 1px solid #e5e9ef; padding: .3rem .5rem .3rem 0; vertical-align: top;}
-.detail td:first-child {color: #5f6b7a; white-space: nowrap;}
-.summary {color: #5f6b7a; font-size: .9rem; margin: .2rem 0 .4rem 0;}
-</style>
-"""
+TITLE = (
+    '<p class="app-title">Strategy guidance for small businesses</p>'
+    '<p class="app-sub">Principles and frameworks from the library, '
+    "matched to your situation, with the passages they come from.</p>"
+)
 
 
 def slug(text: str | None) -> str:
@@ -92,10 +51,12 @@ def code(text: object) -> str:
 
 
 def kind_label(kind: str | None) -> str:
+    """What a kind is called on the page; a kind the page does not know yet keeps its name."""
     return KIND_LABELS.get(kind or "", (kind or "other").capitalize())
 
 
 def badge(text: str, css: str = "") -> str:
+    """One pill of text; `css` must come from `slug` or this module, never from a document."""
     return f'<span class="badge {css}">{escape(text)}</span>'
 
 
@@ -155,6 +116,7 @@ def passage_html(text: str, matched: Iterable[str]) -> str:
 
 
 def summary_html(count: int, query: str, filters: list[str]) -> str:
+    """The line above the cards: how many, for which question (cut short), under which filters."""
     noun = "recommendation" if count == 1 else "recommendations"
     extra = f" · {escape(', '.join(filters))}" if filters else ""
     query = truncate(query, 90)
@@ -222,28 +184,7 @@ def sort_levels(levels: Iterable[str | None]) -> list[str]:
     return sorted({lv for lv in levels if lv}, key=lambda lv: (known.get(lv, 99), lv))
 
 
-def concepts_csv(concepts: list[Concept], doc_titles: dict[str, str]) -> str:
-    """A list of concepts as CSV, in the contract's concept shape with lists joined by "; "."""
-    rows = []
-    for c in concepts:
-        row = concept_row(c)
-        rows.append(
-            {
-                "title": row["title"],
-                "kind": row["kind"],
-                "level": row["level"],
-                "levels": "; ".join(row["levels"]),
-                "doc": row["doc"],
-                "document": doc_titles.get(row["doc"], row["doc"]),
-                "section": row["section"],
-                "definition": row["definition"],
-                "references": "; ".join(row["references"]),
-                "sources": "; ".join(
-                    " / ".join(p for p in (s["doc"], s["level"], s["section"]) if p)
-                    for s in row["sources"]
-                ),
-                "id": row["id"],
-            }
-        )
-    columns = ["title", "kind", "level", "levels", "doc", "document", "section", "definition"]
-    return pd.DataFrame(rows, columns=[*columns, "references", "sources", "id"]).to_csv(index=False)
+def sort_kinds(kinds: Iterable[str]) -> list[str]:
+    """Kinds in the order the page lists them (unknown ones last, alphabetically)."""
+    known = {kind: i for i, kind in enumerate(KIND_LABELS)}
+    return sorted(set(kinds), key=lambda kind: (known.get(kind, len(known)), kind))

@@ -1,0 +1,209 @@
+"""The Ask view: an owner describes a situation and gets recommendation cards, best first.
+
+The question lives in the URL (`/?q=...`), so a result page can be shared; each card can be
+voted on (stored in the KB folder's feedback) and opened in the Frameworks view.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+
+from kb import feedback
+from kb.errors import UsageError
+from kb.store import KnowledgeBase, resolve_kb_dir
+from recommender import Recommendation, Recommender
+from ui.page import html
+from ui.page.load import doc_titles
+from ui.page.nav import ANY, any_label, go, url_filter
+
+RESULTS = 5
+# Generic situations to start from (short label -> what an owner might type).
+EXAMPLES = {
+    "Staff avoid the new till": "We paid for a new point-of-sale system, but the staff still write "
+    "orders in the old paper book and the two never match.",
+    "What should we automate first?": "We are a family bakery with eight people and want to "
+    "automate something this year, but we don't know where to start.",
+    "Everyone agrees, nothing new": "Our team agrees with every plan and we have not launched "
+    "anything new in two years.",
+    "Is the software paying off?": "We bought booking software last spring and I can't tell "
+    "whether it is actually helping the business.",
+}
+
+
+def submit() -> None:
+    """The form's callback: the typed situation, spaces tidied, becomes the URL's question."""
+    text = " ".join(st.session_state.get("situation", "").split())
+    st.session_state.empty_submit = not text
+    if text:
+        st.query_params["q"] = text
+
+
+def use_example() -> None:
+    """An example chip's callback: ask its situation as if it had been typed."""
+    label = st.session_state.get("example")
+    if label in EXAMPLES:
+        st.session_state.situation = EXAMPLES[label]
+        st.query_params["q"] = EXAMPLES[label]
+    st.session_state.example = None  # a chip, not a setting: ready to be picked again
+
+
+def ask_view(rec: Recommender) -> None:
+    """The question box and examples beside the filters and tips; the cards under the box."""
+    query = " ".join(st.query_params.get("q", "").split())
+    if "situation" not in st.session_state:
+        st.session_state.situation = query
+    titles = doc_titles(rec.kb)
+    main, side = st.columns([3, 1], gap="large")
+    with side:
+        level, doc = ask_filters(rec.kb, titles)
+        tips(rec.kb)
+    with main:
+        question()
+        if st.session_state.pop("empty_submit", False):
+            st.warning("Describe your situation in a few words first.")
+        if query:
+            results(rec, query, level, doc, titles)
+
+
+def question() -> None:
+    """The situation box, its button and the example chips."""
+    with st.form("ask", border=False, enter_to_submit=False):
+        st.text_area(
+            "Describe your situation",
+            key="situation",
+            height=110,
+            placeholder="e.g. We moved our orders to an online system and now the "
+            "kitchen and the front desk blame each other for mistakes.",
+        )
+        st.form_submit_button(
+            "Find guidance",
+            type="primary",
+            icon=":material/search:",
+            on_click=submit,
+            key="ask_submit",
+        )
+    st.pills(
+        "Or start from an example",
+        list(EXAMPLES),
+        key="example",
+        on_change=use_example,
+    )
+
+
+def ask_filters(kb: KnowledgeBase, titles: dict[str, str]) -> tuple[str | None, str | None]:
+    """Level and document filters, kept in the URL; returns them as the recommender takes them."""
+    levels = [ANY, *html.sort_levels(lv for d in kb.documents for lv in d.levels)]
+    with st.container(border=True):
+        st.markdown("**Refine**")
+        level = url_filter(
+            st.pills,
+            "Level",
+            levels,
+            "level",
+            any_label("Any level", html.md_escape),
+            required=True,
+        )
+        doc = url_filter(
+            st.selectbox,
+            "Document",
+            [ANY, *titles],
+            "doc",
+            any_label("All documents", titles.__getitem__),
+        )
+    return level, doc
+
+
+def tips(kb: KnowledgeBase) -> None:
+    """How to ask, and how large the library behind the answers is."""
+    with st.container(border=True):
+        st.markdown("**Tips**")
+        st.caption(
+            "Say what happened, who is involved and what you would like to change. "
+            "Answers come only from the library's documents: when nothing there fits, "
+            "the guide says so rather than guess. Your thumbs up or down on a card helps "
+            "improve it."
+        )
+        st.caption(
+            f"Library {kb.version}: {len(kb.documents)} documents, "
+            f"{len(kb.concepts)} principles, frameworks and terms."
+        )
+
+
+def results(
+    rec: Recommender, query: str, level: str | None, doc: str | None, titles: dict[str, str]
+) -> None:
+    """The cards for a question, or the friendly abstention when nothing fits."""
+    try:
+        answer = rec.recommend(query, k=RESULTS, level=level, doc=doc)
+    except UsageError as exc:
+        st.warning(str(exc))
+        return
+    if answer.notice:
+        st.info(answer.notice, icon=":material/content_cut:")
+    filters = [f for f in (level, titles.get(doc) if doc else None) if f]
+    if answer.abstained or not answer.recommendations:
+        with st.container(border=True, key="abstention"):
+            reason = answer.reason or "no concept matches the chosen level and document"
+            st.html(html.abstention_html(reason, list(titles.values()), bool(filters)))
+        return
+    st.html(html.summary_html(len(answer.recommendations), answer.query, filters))
+    # Votes and buttons are keyed by the question and filters, so a new answer starts fresh.
+    asked = hashlib.sha1(f"{answer.query}|{level}|{doc}".encode()).hexdigest()[:10]
+    for r in answer.recommendations:
+        card(rec.kb, r, answer.query, asked, titles)
+
+
+def card(
+    kb: KnowledgeBase, r: Recommendation, query: str, asked: str, titles: dict[str, str]
+) -> None:
+    """One recommendation: its head, a source expander per passage, then its actions."""
+    doc_title = titles.get(r.doc, r.doc)
+    with st.container(border=True, key=f"card-{r.rank}"):
+        st.html(html.card_html(r.rank, r.title, r.kind, r.level, doc_title, r.guidance, r.why))
+        for n, p in enumerate(r.passages, start=1):
+            label = html.passage_label(n, titles.get(p.doc, p.doc), p.level, p.section)
+            with st.expander(label, icon=":material/format_quote:"):
+                st.html(html.passage_html(p.text, p.matched))
+        card_actions(kb, r, query, asked)
+
+
+def card_actions(kb: KnowledgeBase, r: Recommendation, query: str, asked: str) -> None:
+    """The thumbs vote and the button that opens the concept in Frameworks."""
+    vote_key = f"vote-{asked}-{r.concept}"
+    row = st.container(horizontal=True, vertical_alignment="center", gap="medium")
+    with row:
+        st.caption("Was this helpful?")
+        st.feedback(
+            "thumbs",
+            key=vote_key,
+            on_change=vote,
+            args=(vote_key, query, r.concept, r.title, kb.version),
+        )
+        st.button(
+            "Open in Frameworks",
+            key=f"open-{asked}-{r.concept}",
+            icon=":material/menu_book:",
+            type="tertiary",
+            on_click=open_concept,
+            args=(r.concept,),
+        )
+
+
+def vote(key: str, query: str, concept: str, title: str, version: str) -> None:
+    """A thumb's callback: store the vote with its question, so the ranking can learn from it."""
+    value = st.session_state.get(key)
+    if value is None:  # a vote taken back: the earlier row stays, a new vote will follow
+        return
+    vote_value = feedback.UP if value == 1 else feedback.DOWN
+    feedback.record(resolve_kb_dir(), query, concept, title, vote_value, version)
+    st.toast("Thanks, your vote is saved.", icon=":material/thumb_up:")
+
+
+def open_concept(concept_id: str) -> None:
+    """Show one concept in Frameworks, with its filters cleared so that it is listed."""
+    for key in ("fw_search", "fw_kind", "fw_level", "fw_doc"):
+        st.session_state.pop(key, None)
+    st.session_state.fw_pick = concept_id
+    go("frameworks")

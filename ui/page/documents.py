@@ -1,0 +1,211 @@
+"""The Documents view: a maintainer's upkeep of the library.
+
+What the KB holds (the same figures as `kb stats`, from `kb.stats`), uploads saved into the
+documents folder (checked by `ui.page.upload`), a re-ingest through `ingest.pipeline.ingest`
+with its report, and the votes given on the Ask view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
+
+from ingest.load import SUPPORTED
+from ingest.pipeline import ingest
+from kb import feedback
+from kb.embed import BUNDLED
+from kb.errors import KBError
+from kb.stats import per_document, stats
+from kb.store import KnowledgeBase, resolve_kb_dir
+from recommender import Recommender
+from ui.page import html, upload
+from ui.page.load import docs_dir, load_embedder, load_recommender
+
+# The library's figures: metric label -> key of `kb.stats.stats`.
+METRICS = {
+    "Version": "version",
+    "Documents": "documents",
+    "Chunks": "chunks",
+    "Concepts": "concepts",
+    "Glossary terms": "glossary",
+}
+
+
+def documents_view(rec: Recommender | None) -> None:
+    """The library's contents above; uploads and re-ingest, its report and the votes below."""
+    if rec is None:
+        st.info(
+            f"No knowledge base in {html.code(resolve_kb_dir())} yet: re-ingest below to build it."
+        )
+    else:
+        library(rec.kb)
+    st.divider()
+    left, right = st.columns([1, 1], gap="large")
+    with left:
+        st.subheader("Add or update documents")
+        upload_and_ingest(rec)
+    with right:
+        report = st.session_state.get("ingest_report")
+        if report:
+            st.subheader("Last re-ingest")
+            ingest_report(report)
+        if rec is not None:
+            votes_summary()
+
+
+def library(kb: KnowledgeBase) -> None:
+    """The KB's figures, how it was built, and a row per document with what it contributed."""
+    figures = stats(kb)
+    st.subheader("Documents in the library")
+    for col, (label, key) in zip(st.columns(len(METRICS)), METRICS.items()):
+        col.metric(label, figures[key])
+    built = str(figures["built_at"] or "?").replace("T", " ").replace("Z", " UTC")
+    st.caption(
+        f"Built {built} with {html.code(figures['model'])} ({figures['dimensions']} dimensions)"
+        f" · KB folder {html.code(figures['kb_dir'])}"
+    )
+    counts = per_document(kb)
+    frame = pd.DataFrame(
+        [
+            {
+                "Title": d.title,
+                "Levels": " · ".join(html.sort_levels(d.levels)) or "—",
+                "Chunks": counts[d.doc]["chunks"],
+                "Concepts": counts[d.doc]["concepts"],
+                "Format": d.format,
+                "File": d.path,
+            }
+            for d in kb.documents
+        ]
+    )
+    st.dataframe(frame, hide_index=True, key="doc_table")
+
+
+def upload_and_ingest(rec: Recommender | None) -> None:
+    """The uploader with its notes, the rebuild switch and the re-ingest button."""
+    folder = docs_dir()
+    nonce = st.session_state.setdefault("upload_nonce", 0)
+    files = st.file_uploader(
+        "Upload new or updated documents",
+        type=[s.lstrip(".") for s in SUPPORTED],
+        accept_multiple_files=True,
+        key=f"upload-{nonce}",
+        help=f"Saved into {html.code(folder)}; a file with the same name is replaced.",
+    )
+    upload_notes(files or [], folder)
+    rebuild = st.toggle(
+        "Rebuild from nothing",
+        key="rebuild",
+        help="Re-parse and re-embed every document instead of only the changed ones.",
+    )
+    if rec is not None:
+        other_folder_warning(rec.kb, folder)
+    label = f"Save {len(files)} file(s) and re-ingest" if files else "Re-ingest documents"
+    st.caption(f"Re-ingest reads every document in {html.code(folder)}.")
+    if st.button(label, type="primary", icon=":material/sync:", key="reingest"):
+        run_ingest(folder, files or [], rebuild, rec)
+
+
+def upload_notes(files: list[UploadedFile], folder: Path) -> None:
+    """Before saving, say which uploads will be skipped and which replace a file."""
+    existing = {p.name for p in folder.glob("*")} if folder.is_dir() else set()
+    for f in files:
+        name = upload.safe_name(f.name)
+        if name is None:
+            st.warning(f"{html.md_escape(f.name)}: not a usable file name; it will be skipped.")
+        elif upload.too_large(f):
+            st.error(
+                f"{html.md_escape(f.name)} is {f.size / 1e6:.1f} MB; uploads are limited to "
+                f"{upload.max_upload_mb():g} MB, so it will be skipped. "
+                "Split it into smaller documents."
+            )
+        elif name in existing:
+            st.caption(f"{html.md_escape(name)} replaces the file of that name.")
+
+
+def other_folder_warning(kb: KnowledgeBase, folder: Path) -> None:
+    """Warn when re-ingest would read another folder than the library came from."""
+    sources = sorted({str(Path(d.path).parent) for d in kb.documents})
+    if sources and str(folder) not in sources:
+        st.warning(
+            "The library's documents were ingested from "
+            f"{', '.join(map(html.code, sources))}, but re-ingest reads "
+            f"{html.code(folder)} (set DOCS_DIR to change it): documents that are not "
+            "there will be removed from the library.",
+            icon=":material/warning:",
+        )
+
+
+def run_ingest(
+    folder: Path, files: list[UploadedFile], rebuild: bool, rec: Recommender | None
+) -> None:
+    """Save the uploads, re-ingest the folder and serve the new version at once."""
+    saved = []
+    with st.status("Re-ingesting the documents…", expanded=True) as status:
+        if files:
+            saved = upload.save(folder, files)
+            st.write(f"Saved {len(saved)} file(s) into {html.code(folder)}.")
+        st.write("Reading, cleaning, structuring and embedding the documents…")
+        model = rec.kb.manifest.get("model") if rec and not rebuild else BUNDLED
+        try:
+            report = ingest(
+                [folder],
+                resolve_kb_dir(),
+                rebuild=rebuild,
+                embedder=load_embedder(model),
+                progress=st.write,
+            )
+        except KBError as exc:
+            status.update(label="Re-ingest failed", state="error", expanded=True)
+            st.error(html.md_escape(str(exc)))
+            return
+        status.update(label=f"Published {report.version}", state="complete", expanded=False)
+    st.session_state.ingest_report = {**asdict(report), "saved": saved}
+    st.session_state.upload_nonce += 1  # empty the uploader: those files are saved now
+    load_recommender.clear()
+    st.rerun()
+
+
+def ingest_report(report: dict) -> None:
+    """What the last re-ingest published, changed and rejected (and why)."""
+    with st.container(border=True, key="ingest-report"):
+        changed = report["added"] or report["changed"] or report["removed"]
+        if changed:
+            st.success(
+                f"Published {report['version']}: {report['documents']} documents, "
+                f"{report['chunks']} chunks, {report['concepts']} concepts. Embedded "
+                f"{report['embedded']} new chunk(s) in {report['seconds']:.1f} s.",
+                icon=":material/check_circle:",
+            )
+        else:
+            st.info(
+                f"Nothing changed: version {report['version']} stands "
+                f"({report['documents']} documents).",
+                icon=":material/info:",
+            )
+        for label in ("added", "changed", "removed"):
+            if report[label]:
+                names = ", ".join(html.code(p) for p in report[label])
+                st.markdown(f"**{label.capitalize()}** ({len(report[label])}): {names}")
+        if report["unchanged"]:
+            st.caption(f"Unchanged: {len(report['unchanged'])} document(s).")
+        for r in report["rejected"]:
+            st.warning(
+                f"Rejected {html.code(r['path'])}: {html.md_escape(r['reason'])}. The file "
+                "stays in the documents folder until it is fixed or removed.",
+                icon=":material/block:",
+            )
+
+
+def votes_summary() -> None:
+    """The Ask view's votes, so a maintainer sees which answers did not help."""
+    stored = feedback.votes(resolve_kb_dir())
+    if not stored:
+        return
+    up = sum(v.vote == feedback.UP for v in stored)
+    with st.expander(f"Feedback from the Ask page: {up} helpful, {len(stored) - up} not"):
+        st.dataframe(pd.DataFrame([asdict(v) for v in stored]), hide_index=True)

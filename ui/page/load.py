@@ -1,0 +1,50 @@
+"""Where the page's documents are, and the model and KB it keeps loaded between reruns.
+
+Streamlit reruns the page on every click; loading the model or the KB each time would make
+every click take seconds, so both are cached for the process (`st.cache_resource`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import streamlit as st
+
+from kb.embed import BUNDLED, Embedder
+from kb.store import KnowledgeBase, current_version, open_kb, resolve_kb_dir
+from recommender import Recommender
+
+
+def docs_dir() -> Path:
+    """The folder uploads go to and re-ingest reads: DOCS_DIR, else data/docs."""
+    # Kept as given (relative by default, like `kb ingest data/docs`): the KB knows documents
+    # by the path they were ingested under, so the CLI and the page must name them alike.
+    return Path(os.environ.get("DOCS_DIR") or "data/docs")
+
+
+@st.cache_resource(show_spinner="Loading the language model…")
+def load_embedder(model: str) -> Embedder:
+    """The embedding model, once per process (shared by queries and re-ingests)."""
+    embedder = Embedder(model)
+    _ = embedder.model  # load the weights now, not in the middle of a first query
+    return embedder
+
+
+@st.cache_resource(show_spinner="Loading the knowledge base…", max_entries=4)
+def load_recommender(root: str, version: str) -> Recommender:
+    """The KB and its indexes in memory; keyed by version, so a new version loads anew."""
+    kb = open_kb(root)
+    return Recommender(kb, load_embedder(kb.manifest.get("model") or BUNDLED))
+
+
+def current_recommender() -> Recommender | None:
+    """The recommender over the KB's current version; None while nothing has been ingested."""
+    root = resolve_kb_dir()
+    version = current_version(root)
+    return load_recommender(str(root), version) if version else None
+
+
+def doc_titles(kb: KnowledgeBase) -> dict[str, str]:
+    """Document id -> title: the page names documents by title, the KB by id."""
+    return {d.doc: d.title for d in kb.documents}

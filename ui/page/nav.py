@@ -1,0 +1,108 @@
+"""Which view the page shows, what its URL keeps, and the "any" choice of its filters.
+
+The URL holds only what the current view reads (`/?q=...` for Ask, `/?view=frameworks` for
+the others) plus Ask's filters, so a shared link opens the same page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+VIEWS = {"ask": "Ask", "frameworks": "Frameworks", "documents": "Documents"}
+VIEW_ICONS = {
+    "ask": ":material/forum:",
+    "frameworks": ":material/menu_book:",
+    "documents": ":material/folder_open:",
+}
+ANY = "any"  # the filter option that filters nothing
+
+
+def go(view: str) -> None:
+    """Switch view from a button's callback."""
+    st.session_state.view = view
+    on_view_change()
+
+
+def on_view_change() -> None:
+    """The URL keeps only what the new view reads; the Ask view gets its last question back."""
+    view = st.session_state.get("view") or "ask"
+    if st.session_state.get("_last_view") == "ask" and view != "ask":
+        st.session_state.last_q = st.query_params.get("q", "")
+    st.query_params.clear()
+    if view != "ask":
+        st.query_params["view"] = view
+    elif st.session_state.get("last_q"):
+        st.query_params["q"] = st.session_state.last_q
+        st.session_state.situation = st.session_state.last_q
+
+
+def view_switcher() -> str:
+    """The view buttons, starting at the URL's view; returns the view to show."""
+    if "view" not in st.session_state:
+        wanted = st.query_params.get("view", "ask")
+        st.session_state.view = wanted if wanted in VIEWS else "ask"
+    view = st.segmented_control(
+        "View",
+        list(VIEWS),
+        key="view",
+        format_func=lambda v: f"{VIEW_ICONS[v]} {VIEWS[v]}",
+        label_visibility="collapsed",
+        required=True,
+        on_change=on_view_change,
+    )
+    st.session_state._last_view = view or "ask"
+    return view or "ask"
+
+
+def url_filter(
+    widget: Callable[..., str | None],
+    label: str,
+    options: list[str],
+    key: str,
+    format_func: Callable[[str], str],
+    **kwargs: object,
+) -> str | None:
+    """A filter the URL keeps, so a shared link keeps it; returns its value as the API takes it.
+
+    `widget` is `st.pills` or `st.selectbox`; it starts at the URL's value, and each change is
+    written back by `set_filter`.
+    """
+    init_from_url(key, options)
+    value = widget(
+        label,
+        options,
+        key=key,
+        format_func=format_func,
+        on_change=set_filter,
+        args=(key,),
+        **kwargs,
+    )
+    return chosen(value)
+
+
+def init_from_url(key: str, options: list[str]) -> None:
+    """A filter starts at the URL's value when it names one of the options, else at "any"."""
+    if key not in st.session_state:
+        wanted = st.query_params.get(key, ANY)
+        st.session_state[key] = wanted if wanted in options else ANY
+
+
+def set_filter(name: str) -> None:
+    """A filter's callback: the URL follows the widget, and "any" is left out of it."""
+    value = st.session_state.get(name)
+    if value and value != ANY:
+        st.query_params[name] = value
+    elif name in st.query_params:
+        del st.query_params[name]
+
+
+def chosen(value: str | None) -> str | None:
+    """A filter widget's value as the API takes it: None for "any"."""
+    return value if value and value != ANY else None
+
+
+def any_label(any_text: str, label: Callable[[str], str] = str) -> Callable[[str], str]:
+    """A widget's `format_func`: "any" reads `any_text`, every other option goes through `label`."""
+    return lambda option: any_text if option == ANY else label(option)
