@@ -315,7 +315,7 @@ def test_kill_during_rebuild_leaves_the_previous_version(real_kb, tmp_path, mome
             proc,
             {
                 "starting": after_seconds(1.5),
-                "embedding": log_shows(log, "Batches:"),
+                "embedding": log_shows(log, "ingest: embedding"),
                 "writing": temp_version_exists(kb_dir),
             }[moment],
         )

@@ -51,7 +51,9 @@ def ingest(paths: tuple[Path, ...], kb_dir: str | None, rebuild: bool, as_json: 
     """
     from ingest.pipeline import ingest as run_ingest
 
-    report = run_ingest(list(paths) or [Path("data/docs")], kb_dir, rebuild=rebuild)
+    report = run_ingest(
+        list(paths) or [Path("data/docs")], kb_dir, rebuild=rebuild, progress=say_progress
+    )
     if as_json:
         emit(asdict(report))
     else:
@@ -66,6 +68,11 @@ def ingest(paths: tuple[Path, ...], kb_dir: str | None, rebuild: bool, as_json: 
         click.echo(f"rejected: {rejected.path}: {rejected.reason}", err=True)
     if report.rejected:
         sys.exit(3)
+
+
+def say_progress(line: str) -> None:
+    """Each ingest step on stderr, so a maintainer sees where a long ingest stands."""
+    click.echo(f"ingest: {line}", err=True)
 
 
 @cli.command()
