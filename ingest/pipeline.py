@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from filelock import FileLock, Timeout
 
+from ingest import learning
 from ingest.chunk import MAX_TOKENS, chunk_document
 from ingest.clean import clean
 from ingest.concepts import embedding_text, extract, link_related
@@ -26,8 +27,6 @@ from ingest.files import catalog_title, find_documents
 from ingest.load import load
 from ingest.structure import parse
 from kb import store
-from kb.calibration import SETS as CALIBRATION_SETS
-from kb.calibration import queries as calibration_queries
 from kb.embed import BUNDLED, Embedder, EmbeddingCache, embed_cached
 from kb.errors import KBBusy, KBCorrupt, KBError, KBNotFound, ModelMismatch, RejectedFile
 from kb.model import Concept, IngestReport, ParsedDocument, Rejected
@@ -44,7 +43,6 @@ class Embedded:
     chunk_vectors: np.ndarray
     concepts: list[Concept]
     concept_vectors: np.ndarray
-    calibration: dict[str, np.ndarray]  # calibration set name -> its queries' vectors
 
 
 def ingest(
@@ -53,6 +51,7 @@ def ingest(
     rebuild: bool = False,
     embedder: Embedder | None = None,
     progress: Progress | None = None,
+    training: Path | None = None,
 ) -> IngestReport:
     """Bring the KB in line with the documents under `paths` and publish a new version.
 
@@ -62,6 +61,8 @@ def ingest(
         rebuild: ignore the current version and the embedding cache; start from nothing.
         embedder: the embedding model (the bundled MiniLM by default).
         progress: called with a short line at each step (the page shows them).
+        training: the training corpus folder (see `ingest.training`); None or an empty
+            folder: questions are read by the untouched model.
 
     Returns:
         What happened, in the contract's terms.
@@ -75,7 +76,7 @@ def ingest(
     embedder = embedder or Embedder(BUNDLED)
     try:
         with FileLock(str(root / ".lock"), timeout=LOCK_WAIT_SECONDS):
-            report = run(paths, root, rebuild, embedder, progress or (lambda _: None))
+            report = run(paths, root, rebuild, embedder, progress or (lambda _: None), training)
     except Timeout as exc:
         raise KBBusy(f"another `kb ingest` is running on {root}; try again when it ends") from exc
     report.seconds = round(time.perf_counter() - started, 3)
@@ -83,18 +84,38 @@ def ingest(
 
 
 def run(
-    paths: list[Path], root: Path, rebuild: bool, embedder: Embedder, progress: Progress
+    paths: list[Path],
+    root: Path,
+    rebuild: bool,
+    embedder: Embedder,
+    progress: Progress,
+    training: Path | None,
 ) -> IngestReport:
-    """One ingest, under the lock: find, reuse or parse, embed, publish."""
+    """One ingest, under the lock: find, reuse or parse, embed, learn, publish."""
     previous = open_previous(root, rebuild, embedder)
     report = IngestReport()
     files = find_files(paths, report, progress)
     corpus = gather_documents(files, Corpus.after(previous), report, embedder, progress)
     refuse_if_nothing_ingested(corpus, previous, report)
-    if previous and not (report.added or report.changed or report.removed):
+    if (
+        previous
+        and not (report.added or report.changed or report.removed)
+        and learning.current(previous, root, training, embedder)
+    ):
         return keep_current(previous, report)
     embedded = embed(corpus, root, rebuild, embedder, report, progress)
-    publish(root, corpus, embedded, embedder, report, progress)
+    learned = learning.learn(
+        root,
+        training,
+        embedder,
+        corpus.chunks,
+        embedded.concepts,
+        embedded.concept_vectors,
+        embedded.chunk_vectors,
+        progress,
+    )
+    report.training = learned.summary
+    publish(root, corpus, embedded, learned, embedder, report, progress)
     return report
 
 
@@ -230,8 +251,7 @@ def embed(
         texts = [c.embed_text for c in corpus.chunks]
         chunk_vectors, report.embedded = embed_cached(embedder, cache, texts, refresh=rebuild)
         concepts, concept_vectors = extract_concepts(corpus, embedder, cache)
-        calibration = embed_calibration(embedder, cache)
-    return Embedded(chunk_vectors, concepts, concept_vectors, calibration)
+    return Embedded(chunk_vectors, concepts, concept_vectors)
 
 
 def extract_concepts(
@@ -244,19 +264,11 @@ def extract_concepts(
     return concepts, vectors
 
 
-def embed_calibration(embedder: Embedder, cache: EmbeddingCache) -> dict[str, np.ndarray]:
-    """The shipped calibration queries' vectors: the recommender learns from them, per
-    version, the similarity below which it abstains."""
-    return {
-        name: embed_cached(embedder, cache, calibration_queries(name))[0]
-        for name in CALIBRATION_SETS
-    }
-
-
 def publish(
     root: Path,
     corpus: Corpus,
     embedded: Embedded,
+    learned: learning.Learned,
     embedder: Embedder,
     report: IngestReport,
     progress: Progress,
@@ -274,6 +286,8 @@ def publish(
         "chunks": len(corpus.chunks),
         "concepts": len(concepts),
         "glossary": sum(len(d.glossary) for d in corpus.documents),
+        "query_model": learned.query_model,
+        "training": learned.summary,
     }
     progress(f"publishing: {len(corpus.documents)} documents, {len(concepts)} concepts")
     report.version = store.write_version(
@@ -284,7 +298,9 @@ def publish(
         concepts,
         concept_vectors,
         manifest,
-        embedded.calibration,
+        learned.calibration,
+        learned.record,
     )
+    learning.prune_models(root)
     report.documents, report.chunks = len(corpus.documents), len(corpus.chunks)
     report.concepts, report.glossary = len(concepts), manifest["glossary"]

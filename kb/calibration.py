@@ -1,7 +1,8 @@
 """Calibration queries shipped with the KB code: in-domain situations and off-topic questions.
 
-Ingest embeds them into every version (so loading needs no model run); the recommender learns
-from their score distributions when to abstain. They never influence ranking.
+Ingest embeds them into every version (so loading needs no model run), with the training
+corpus's calibration part; the recommender learns from them, per version, when to abstain.
+They never influence ranking.
 """
 
 from __future__ import annotations
@@ -9,7 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 FOLDER = Path(__file__).parent / "calibration"
-SETS = ("in_domain", "out_of_domain")
+# The sets a version stores (as query vectors): situations the documents answer and questions
+# they do not, to fit the abstention rule on; and the training corpus's examples of either
+# side, which a new question is compared with.
+IN_DOMAIN, OFF_TOPIC = "in_domain", "out_of_domain"
+LIKE_IN, LIKE_OUT = "reference_in", "reference_out"
+SETS = (IN_DOMAIN, OFF_TOPIC)  # the shipped ones, one file each
 
 
 def queries(name: str) -> list[str]:

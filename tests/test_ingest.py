@@ -266,7 +266,7 @@ def start_rebuild(kb_dir: Path, docs: Path, log: Path) -> subprocess.Popen:
     env.pop("KB_DIR", None)
     with open(log, "wb") as err:
         return subprocess.Popen(
-            [str(KB_BIN), "ingest", "--rebuild", "--kb-dir", str(kb_dir), str(docs)],
+            [str(KB_BIN), "ingest", "--rebuild", "--verbose", "--kb-dir", str(kb_dir), str(docs)],
             stdout=subprocess.DEVNULL,
             stderr=err,
             cwd=REPO,

@@ -24,6 +24,23 @@ def kb_dir_option(f):
     return click.option("--kb-dir", envvar="KB_DIR", default=None, help=KB_DIR_HELP)(f)
 
 
+def training_option(f):
+    return click.option(
+        "--training",
+        envvar="KB_TRAINING",
+        default="data/training",
+        show_default=True,
+        type=click.Path(path_type=Path),
+        help="Training corpus folder ($KB_TRAINING); a missing one trains nothing.",
+    )(f)
+
+
+def verbose_option(f):
+    return click.option(
+        "--verbose", is_flag=True, help="Each step on stderr (the default on a terminal)."
+    )(f)
+
+
 def emit(obj) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False))
 
@@ -42,18 +59,60 @@ def cli() -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @kb_dir_option
+@training_option
 @click.option("--rebuild", is_flag=True, help="Start from nothing: re-parse and re-embed all.")
+@verbose_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
-def ingest(paths: tuple[Path, ...], kb_dir: str | None, rebuild: bool, as_json: bool) -> None:
+def ingest(
+    paths: tuple[Path, ...],
+    kb_dir: str | None,
+    training: Path,
+    rebuild: bool,
+    verbose: bool,
+    as_json: bool,
+) -> None:
     """Ingest documents (files or folders; default data/docs) into the KB.
+
+    Trains the query encoder from the training corpus and the page's feedback when either
+    changed (a few minutes; otherwise the one built before is reused).
 
     Example: kb ingest data/docs --json
     """
+    run_and_report(list(paths) or [Path("data/docs")], kb_dir, training, rebuild, verbose, as_json)
+
+
+@cli.command()
+@kb_dir_option
+@training_option
+@verbose_option
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+def train(kb_dir: str | None, training: Path, verbose: bool, as_json: bool) -> None:
+    """Learn from the training corpus and the page's feedback, over the KB's documents.
+
+    Publishes a new version when the corpus or the votes changed since the current one.
+
+    Example: kb train --json
+    """
+    from kb.store import open_kb
+
+    paths = [Path(d.path) for d in open_kb(kb_dir).documents]
+    run_and_report(paths, kb_dir, training, False, verbose, as_json)
+
+
+def run_and_report(
+    paths: list[Path],
+    kb_dir: str | None,
+    training: Path,
+    rebuild: bool,
+    verbose: bool,
+    as_json: bool,
+) -> None:
+    """One ingest, its report on stdout and its rejections on stderr (exit 3 if any)."""
     from ingest.pipeline import ingest as run_ingest
 
-    report = run_ingest(
-        list(paths) or [Path("data/docs")], kb_dir, rebuild=rebuild, progress=say_progress
-    )
+    shown = verbose or click.get_text_stream("stderr").isatty()
+    progress = say_progress if shown else None
+    report = run_ingest(paths, kb_dir, rebuild=rebuild, progress=progress, training=training)
     if as_json:
         emit(asdict(report))
     else:
@@ -227,27 +286,31 @@ def show(name, kb_dir, as_json) -> None:
 
 
 @cli.command(name="eval")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("-k", default=10, show_default=True, help="Cut-off for nDCG.")
+@click.option("--heldout", is_flag=True, help="Also the training corpus's held-out parts.")
 @kb_dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--verbose", is_flag=True, help="Also print each query's figures.")
-def evaluate(file, k, kb_dir, as_json, verbose) -> None:
-    """Score the product and two baselines on labelled queries.
+def evaluate(files, k, heldout, kb_dir, as_json, verbose) -> None:
+    """Score the product, the untouched model and two baselines on labelled queries.
 
-    Example: kb eval ../shared/eval/dev.jsonl
+    Example: kb eval ../shared/eval/situations.jsonl ../shared/eval/dev.jsonl --heldout
     """
     from recommender.evaluate import compare
 
-    report = compare(file, k=k, kb_dir=kb_dir)
+    report = compare(list(files), k=k, kb_dir=kb_dir, heldout=heldout)
     if as_json:
         emit(report)
         return
-    render_eval(report, verbose)
+    for n, scored in enumerate(report["sets"]):
+        click.echo(("\n" if n else "") + f"{scored['file']} ({k=})")
+        render_eval(scored["systems"], verbose)
 
 
-def render_eval(report: dict, verbose: bool) -> None:
-    systems = report["systems"]
+def render_eval(systems: dict, verbose: bool) -> None:
     keys = [k for k in next(iter(systems.values())) if k not in ("per_query", "queries", "missing")]
     click.echo(f"{'':28}" + "".join(f"{k:>15}" for k in keys))
     for name, figures in systems.items():

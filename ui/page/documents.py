@@ -23,7 +23,7 @@ from kb.stats import per_document, stats
 from kb.store import KnowledgeBase, resolve_kb_dir
 from recommender import Recommender
 from ui.page import html, upload
-from ui.page.load import docs_dir, load_embedder, load_recommender
+from ui.page.load import docs_dir, load_embedder, load_recommender, training_dir
 
 # The library's figures: metric label -> key of `kb.stats.stats`.
 METRICS = {
@@ -158,6 +158,7 @@ def run_ingest(
                 rebuild=rebuild,
                 embedder=load_embedder(model),
                 progress=st.write,
+                training=training_dir(),
             )
         except KBError as exc:
             status.update(label="Re-ingest failed", state="error", expanded=True)

@@ -11,9 +11,15 @@ from pathlib import Path
 
 import streamlit as st
 
-from kb.embed import BUNDLED, Embedder
+from kb.embed import Embedder
 from kb.store import KnowledgeBase, current_version, open_kb, resolve_kb_dir
 from recommender import Recommender
+from recommender.service import query_model
+
+
+def training_dir() -> Path:
+    """The training corpus a re-ingest learns from: TRAINING_DIR, else data/training."""
+    return Path(os.environ.get("TRAINING_DIR") or "data/training")
 
 
 def docs_dir() -> Path:
@@ -24,9 +30,10 @@ def docs_dir() -> Path:
 
 
 @st.cache_resource(show_spinner="Loading the language model…")
-def load_embedder(model: str) -> Embedder:
-    """The embedding model, once per process (shared by queries and re-ingests)."""
-    embedder = Embedder(model)
+def load_embedder(model: str, root: str | None = None) -> Embedder:
+    """A model, once per process: the documents' (for re-ingests) or the KB's query encoder
+    (`root` is the KB folder a trained encoder lives in)."""
+    embedder = Embedder(model, root=Path(root) if root else None)
     _ = embedder.model  # load the weights now, not in the middle of a first query
     return embedder
 
@@ -35,7 +42,7 @@ def load_embedder(model: str) -> Embedder:
 def load_recommender(root: str, version: str) -> Recommender:
     """The KB and its indexes in memory; keyed by version, so a new version loads anew."""
     kb = open_kb(root)
-    return Recommender(kb, load_embedder(kb.manifest.get("model") or BUNDLED))
+    return Recommender(kb, load_embedder(query_model(kb), str(kb.root)))
 
 
 def current_recommender() -> Recommender | None:

@@ -1,0 +1,218 @@
+"""The query encoder: the bundled model, taught to read owners' situations like the documents.
+
+The documents stay embedded by the untouched model; only the side that reads questions is
+adapted. Each training example is a situation from the corpus and the KB's own vectors of a
+concept that answers it (the concept's title and definition, or one of its passages), against
+in-batch negatives and hard negatives mined from the KB: the concepts the untouched model
+ranks highest for that situation although they do not answer it. Titles paired with their own
+passages keep look-ups by name working. Because the documents' vectors do not move, the
+adapted encoder needs no re-embedding of the KB, and a concept it never saw in training (a
+new document) is still found wherever the untouched model would find it.
+
+A model is saved under `<kb_dir>/models/<key>/`, keyed by the base model, the training items,
+the catalog it was trained against and the settings: built once, rebuilt only when one of
+them changes. Training is seeded and runs on a fixed number of threads, so it is repeatable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ingest.training import TrainingCorpus
+from kb.embed import MODELS, Embedder, model_name
+from kb.model import RECOMMENDABLE, Chunk, Concept
+from kb.text import sha256_text
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the query encoder is trained; part of the model's key."""
+
+    epochs: int = 3
+    batch_size: int = 32
+    learning_rate: float = 5e-5
+    hard_negatives: int = 1  # per situation, drawn from the untouched model's top wrong ones
+    negative_pool: int = 10  # how far down that ranking hard negatives are drawn from
+    passage_targets: float = 0.5  # share of targets that are a passage rather than the concept
+    title_pairs: int = 2  # passages per concept paired with its title (look-ups by name)
+    max_tokens: int = 128  # situations are short; longer ones are cut while training
+    seed: int = 13
+    threads: int = 2  # fixed, so that sums run in the same order every time
+
+
+DEFAULT = Settings()
+
+
+@dataclass(frozen=True)
+class Target:
+    """A vector the query encoder must come close to: a concept's, or one of its passages'."""
+
+    kind: str  # "concept" or "chunk"
+    row: int
+
+
+Example = tuple[str, Target, tuple[Target, ...]]  # query text, target, hard negatives
+
+
+def model_key(
+    base: str, corpus: TrainingCorpus, concepts: list[Concept], settings: Settings = DEFAULT
+) -> str:
+    """What the model depends on, hashed: the same inputs always name the same folder."""
+    catalog = sorted(f"{c.title}\n{c.definition}" for c in concepts if c.kind in RECOMMENDABLE)
+    parts = [base, corpus.digest(), sha256_text("\n\n".join(catalog)), json.dumps(asdict(settings))]
+    return "query-" + sha256_text("\n".join(parts))[:16]
+
+
+def examples(
+    corpus: TrainingCorpus,
+    concepts: list[Concept],
+    chunk_row: dict[str, int],
+    base_queries: np.ndarray,
+    concept_vectors: np.ndarray,
+    settings: Settings,
+) -> list[Example]:
+    """Training examples: (situation, a target of an answer, hard negatives), then titles."""
+    rng = random.Random(settings.seed)
+    by_title = {c.title: i for i, c in enumerate(concepts)}
+    allowed = np.array([c.kind in RECOMMENDABLE for c in concepts])
+    out: list[Example] = []
+    for item, vector in zip(corpus.train, base_queries):
+        gold = {by_title[t] for t in item.concepts + item.avoid}
+        ranked = [int(i) for i in np.argsort(-(concept_vectors @ vector)) if allowed[i]]
+        wrong = [by_title[t] for t in item.avoid] + [i for i in ranked if i not in gold]
+        pool = wrong[: settings.negative_pool]
+        for title in item.concepts[:2]:
+            negatives = rng.sample(pool, min(settings.hard_negatives, len(pool)))
+            out.append(
+                (
+                    item.text,
+                    target(concepts[by_title[title]], by_title[title], chunk_row, rng, settings),
+                    tuple(target(concepts[n], n, chunk_row, rng, settings) for n in negatives),
+                )
+            )
+    recommendable = [i for i, c in enumerate(concepts) if allowed[i]]
+    for i in recommendable:
+        others = [j for j in recommendable if concepts[j].title != concepts[i].title]
+        for chunk_id in concepts[i].chunks[: settings.title_pairs]:
+            if chunk_id in chunk_row and others:
+                negatives = rng.sample(others, min(settings.hard_negatives, len(others)))
+                out.append(
+                    (
+                        concepts[i].title,
+                        Target("chunk", chunk_row[chunk_id]),
+                        tuple(Target("concept", n) for n in negatives),
+                    )
+                )
+    return out
+
+
+def target(
+    concept: Concept, row: int, chunk_row: dict[str, int], rng: random.Random, settings: Settings
+) -> Target:
+    """The concept's own vector, or (at the set share) one of its passages' vectors."""
+    chunks = [chunk_row[c] for c in concept.chunks if c in chunk_row]
+    if chunks and rng.random() < settings.passage_targets:
+        return Target("chunk", rng.choice(chunks))
+    return Target("concept", row)
+
+
+def train(
+    base: Embedder,
+    data: list[Example],
+    concept_vectors: np.ndarray,
+    chunk_vectors: np.ndarray,
+    settings: Settings,
+    progress: Callable[[str], None],
+):
+    """Fine-tune a copy of the base model's query side; returns the trained model."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+
+    torch.manual_seed(settings.seed)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(settings.threads)
+    model = SentenceTransformer(base.location, device="cpu")
+    model.max_seq_length = settings.max_tokens
+    loss = MultipleNegativesRankingLoss(model)  # in-batch negatives, plus the hard ones
+    optimizer = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate)
+    steps = max(1, len(data) // settings.batch_size) * settings.epochs
+    warmup = max(1, steps // 10)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda i: min(1.0, (i + 1) / warmup) * max(0.0, 1 - i / steps)
+    )
+    tables = {
+        "concept": torch.from_numpy(concept_vectors),
+        "chunk": torch.from_numpy(chunk_vectors),
+    }
+    rng = random.Random(settings.seed)
+    data = [e for e in data if len(e[2]) == settings.hard_negatives]  # equal widths per batch
+    model.train()
+    try:
+        for epoch in range(settings.epochs):
+            rng.shuffle(data)
+            for start in range(0, len(data) - settings.batch_size + 1, settings.batch_size):
+                batch = data[start : start + settings.batch_size]
+                queries = model(model.preprocess([text for text, _, _ in batch]))
+                columns = [[t for _, t, _ in batch]] + [
+                    [negs[n] for _, _, negs in batch] for n in range(settings.hard_negatives)
+                ]
+                docs = [torch.stack([tables[t.kind][t.row] for t in col]) for col in columns]
+                value = loss.compute_loss_from_embeddings(
+                    [queries["sentence_embedding"], *docs], None
+                )
+                optimizer.zero_grad()
+                value.backward()
+                optimizer.step()
+                schedule.step()
+            progress(f"training the query encoder: epoch {epoch + 1}/{settings.epochs} done")
+    finally:
+        torch.set_num_threads(threads)
+    model.eval()
+    model.max_seq_length = base.max_tokens
+    return model
+
+
+def query_model(
+    root: Path,
+    base: Embedder,
+    corpus: TrainingCorpus,
+    concepts: list[Concept],
+    chunks: list[Chunk],
+    concept_vectors: np.ndarray,
+    chunk_vectors: np.ndarray,
+    progress: Callable[[str], None],
+    settings: Settings = DEFAULT,
+) -> str | None:
+    """The name of the KB's query encoder, trained now unless its key is already built.
+
+    Returns:
+        A model name for `kb.embed.Embedder` (relative to the KB folder), or None when the
+        corpus has nothing to train on (then queries use the untouched model).
+    """
+    if corpus.empty:
+        return None
+    key = model_key(base.name, corpus, concepts, settings)
+    name = model_name(key)
+    folder = root / MODELS / key
+    if folder.is_dir():
+        progress(f"query encoder {key} is built already")
+        return name
+    progress(f"training the query encoder on {len(corpus.train)} situations (about 3 minutes)")
+    base_queries = base.embed([item.text for item in corpus.train])
+    chunk_row = {c.id: i for i, c in enumerate(chunks)}
+    data = examples(corpus, concepts, chunk_row, base_queries, concept_vectors, settings)
+    model = train(base, data, concept_vectors, chunk_vectors, settings, progress)
+    tmp = root / MODELS / f".tmp-{key}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save(str(tmp))
+    os.replace(tmp, folder)  # a crash leaves no half model under its key
+    return name

@@ -1,0 +1,125 @@
+"""What a KB version learns from its training corpus and its users' feedback.
+
+Three things, all per version: the query encoder (`ingest.finetune`), the calibration
+queries the recommender fits its abstention rule on, and the held-out parts of the corpus
+that `kb eval --heldout` scores. Without a corpus a version learns nothing: questions are
+read by the untouched model and abstention rests on the shipped calibration queries alone.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ingest import finetune, training
+from ingest.training import Item, TrainingCorpus
+from kb import calibration as shipped
+from kb import feedback
+from kb.calibration import IN_DOMAIN, LIKE_IN, LIKE_OUT, OFF_TOPIC
+from kb.embed import MODELS, Embedder, EmbeddingCache, embed_cached
+from kb.model import Chunk, Concept
+from kb.store import KnowledgeBase
+from kb.versions import referenced_models
+
+
+@dataclass
+class Learned:
+    """A version's query encoder, calibration vectors and training record."""
+
+    query_model: str | None  # None: the documents' model reads questions too
+    calibration: dict[str, np.ndarray]  # set name -> query vectors
+    record: dict = field(default_factory=dict)  # training.json: texts and held-out sets
+    summary: dict = field(default_factory=dict)  # for the manifest and the ingest report
+
+
+def corpus_for(root: Path, folder: Path | None, concepts: list[Concept]) -> TrainingCorpus:
+    """The training corpus and the page's votes, checked against this catalog's titles."""
+    if folder is None:
+        return TrainingCorpus()
+    return training.build(folder, [c.title for c in concepts], feedback.votes(root))
+
+
+def current(previous: KnowledgeBase, root: Path, folder: Path | None, base: Embedder) -> bool:
+    """Whether the current version already holds what the corpus and votes would teach."""
+    corpus = corpus_for(root, folder, previous.concepts)
+    key = None if corpus.empty else finetune.model_key(base.name, corpus, previous.concepts)
+    return key == previous.manifest.get("training", {}).get("key")
+
+
+def learn(
+    root: Path,
+    folder: Path | None,
+    base: Embedder,
+    chunks: list[Chunk],
+    concepts: list[Concept],
+    concept_vectors: np.ndarray,
+    chunk_vectors: np.ndarray,
+    progress: Callable[[str], None],
+) -> Learned:
+    """Train (or reuse) the query encoder and embed the calibration queries with it."""
+    corpus = corpus_for(root, folder, concepts)
+    for problem in corpus.problems:
+        progress(f"training corpus: refused {problem}")
+    name = finetune.query_model(
+        root, base, corpus, concepts, chunks, concept_vectors, chunk_vectors, progress
+    )
+    reader = Embedder(name, root=root) if name else base
+    texts = calibration_texts(corpus)
+    with closing(EmbeddingCache(root / "embeddings.sqlite", reader.name)) as cache:
+        vectors = {s: embed_cached(reader, cache, t)[0] for s, t in texts.items() if t}
+    summary = {
+        "key": name.rsplit("/", 1)[-1] if name else None,
+        "train": len(corpus.train),
+        "calibration": len(corpus.calibration),
+        "heldout_items": len(corpus.heldout_items),
+        "heldout_concepts": len(corpus.heldout_concepts),
+        "refused": len(corpus.problems),
+    }
+    record = {
+        "folder": str(folder) if folder else None,
+        "texts": texts,
+        "example_concepts": [list(i.concepts) for i in corpus.train],  # beside texts[LIKE_IN]
+        "held_titles": sorted(corpus.held_titles),
+        "heldout_items": labelled(corpus.heldout_items, "item"),
+        "heldout_concepts": labelled(corpus.heldout_concepts, "concept"),
+        "refused": corpus.problems,
+    }
+    return Learned(name, vectors, record, summary)
+
+
+def calibration_texts(corpus: TrainingCorpus) -> dict[str, list[str]]:
+    """The queries of each calibration and example set, shipped ones first."""
+    return {
+        IN_DOMAIN: shipped.queries(IN_DOMAIN)
+        + [i.text for i in corpus.calibration if not i.off_topic],
+        OFF_TOPIC: shipped.queries(OFF_TOPIC) + [i.text for i in corpus.calibration if i.off_topic],
+        LIKE_IN: [i.text for i in corpus.train],
+        LIKE_OUT: [i.text for i in corpus.reference],
+    }
+
+
+def labelled(items: list[Item], prefix: str) -> list[dict]:
+    """Held-out items as an evaluation set, in the form of `../shared/eval/dev.jsonl`:
+    the first title is a best answer (grade 2), the others also relevant (grade 1)."""
+    return [
+        {
+            "id": f"heldout-{prefix}-{n}",
+            "kind": "ood" if item.off_topic else "situation",
+            "query": item.text,
+            "relevant": {t: 2 if rank == 0 else 1 for rank, t in enumerate(item.concepts)},
+        }
+        for n, item in enumerate(items)
+    ]
+
+
+def prune_models(root: Path) -> None:
+    """Remove trained encoders that no kept version reads any more."""
+    keep = referenced_models(root)
+    for folder in (root / MODELS).glob("query-*") if (root / MODELS).is_dir() else []:
+        if f"{MODELS}/{folder.name}" not in keep:
+            shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,163 @@
+"""The query encoder trained from the corpus, on the real model and the real KB.
+
+The session KB is built by the real `kb ingest` from `data/docs` with `data/training`, so it
+reads questions with a trained encoder. The situations here are written for these tests and
+appear in no evaluation set and in no training file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ingest import finetune, training
+from kb import feedback
+from kb.calibration import LIKE_IN
+from kb.embed import Embedder
+from kb.store import open_kb
+from recommender import Recommender
+from recommender.evaluate import untouched
+from tests.conftest import run_kb
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def recommender(real_store) -> Recommender:
+    return Recommender(real_store)
+
+
+def titles(answer, n: int = 5) -> list[str]:
+    return [r.title for r in answer.recommendations[:n]]
+
+
+def test_the_kb_reads_questions_with_its_trained_encoder(real_store) -> None:
+    manifest = real_store.manifest
+    assert manifest["query_model"].startswith("models/query-")
+    assert (real_store.root / manifest["query_model"] / "config.json").exists()
+    assert manifest["model"] != manifest["query_model"]  # the documents keep the base model
+    assert manifest["training"]["train"] > 500 and manifest["training"]["refused"] == 0
+    assert real_store.training["heldout_items"] and real_store.training["heldout_concepts"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How many days do I have to send my seasonal pickers their W-2 after the harvest ends?",
+        "what interest rate should I expect on an equipment loan for a second pizza oven",
+        "Do I need a separate liquor licence to serve wine at the bookshop's evening readings?",
+    ],
+)
+def test_a_business_question_the_documents_do_not_cover_is_abstained_on(recommender, text):
+    answer = recommender.recommend(text)
+    assert answer.abstained, titles(answer)
+    assert answer.recommendations == []
+
+
+def test_a_situation_is_answered_by_its_problem_not_its_trade(recommender, real_store) -> None:
+    text = (
+        "I run a small vet clinic. Over a weekend I chose new scheduling software myself, and "
+        "now the nurses keep the old paper diary going beside it because nobody asked them."
+    )
+    answer = recommender.recommend(text)
+    people = {"Participation and Involvement", "Talk to Your Employees"}
+    assert not answer.abstained
+    assert people & set(titles(answer, 3)), titles(answer)
+    # the untouched model matches the nouns: it ranks neither as high
+    base = untouched(recommender, Embedder(real_store.manifest["model"]))
+    before = titles(base.recommend(text), 10)
+    rank = min((before.index(t) for t in people if t in before), default=10)
+    assert rank > min(titles(answer, 10).index(t) for t in people if t in titles(answer, 10))
+
+
+def tiny_corpus(tmp_path: Path, concepts) -> Path:
+    """A few situations written for this test, labelled with real titles of the KB."""
+    wanted = [c.title for c in concepts if c.kind in ("principle", "practice")][:3]
+    rows = [
+        {
+            "text": "the crew at our tyre shop writes jobs on a board nobody reads",
+            "concepts": [wanted[0]],
+        },
+        {
+            "text": "my partner and I argue about which orders to take first",
+            "concepts": [wanted[1]],
+        },
+        {"text": "the printer we bought sits unused in the back office", "concepts": [wanted[2]]},
+        {
+            "text": "our florist team works around the till instead of with it",
+            "concepts": [wanted[0]],
+        },
+        {"text": "nobody at the kennel agrees what the new app is for", "concepts": [wanted[1]]},
+        {"text": "how do I register for sales tax in two states", "concepts": []},
+    ]
+    folder = tmp_path / "training"
+    folder.mkdir()
+    (folder / "few.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    return folder
+
+
+def test_training_is_repeatable_and_built_once(real_store, tmp_path) -> None:
+    corpus = training.build(
+        tiny_corpus(tmp_path, real_store.concepts), [c.title for c in real_store.concepts]
+    )
+    base = Embedder(real_store.manifest["model"])
+    settings = finetune.Settings(epochs=1, title_pairs=1)
+    chunk_vectors = np.stack(
+        [real_store.index.reconstruct(i) for i in range(real_store.index.ntotal)]
+    )
+    args = (
+        base,
+        corpus,
+        real_store.concepts,
+        real_store.chunks,
+        real_store.concept_vectors,
+        chunk_vectors,
+    )
+    said: list[str] = []
+    first = finetune.query_model(tmp_path / "a", *args, said.append, settings)
+    second = finetune.query_model(tmp_path / "b", *args, said.append, settings)
+    assert first == second  # one key for the same inputs
+    texts = ["our staff push back on the new rota app", "which framework measures payoff"]
+    a = Embedder(first, root=tmp_path / "a").embed(texts)
+    b = Embedder(second, root=tmp_path / "b").embed(texts)
+    assert np.array_equal(a, b)
+    assert not np.allclose(a, base.embed(texts), atol=1e-3)  # it did learn something
+    weights = next((tmp_path / "a" / first).glob("*.safetensors"))
+    stamp = weights.stat().st_mtime_ns
+    said.clear()
+    assert finetune.query_model(tmp_path / "a", *args, said.append, settings) == first
+    assert any("built already" in line for line in said) and not any("epoch" in s for s in said)
+    assert weights.stat().st_mtime_ns == stamp
+
+
+def test_a_reingest_with_nothing_changed_trains_nothing(real_kb, real_store, tmp_path) -> None:
+    kb_dir = real_kb.copy_to(tmp_path / "kb")
+    done = run_kb("ingest", str(real_kb.docs), "--kb-dir", str(kb_dir), "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["version"] == real_store.version
+    assert "training the query encoder" not in done.stderr
+
+
+def test_feedback_reaches_the_next_model(real_kb, real_store, tmp_path) -> None:
+    kb_dir = real_kb.copy_to(tmp_path / "kb")
+    folder = tiny_corpus(tmp_path, real_store.concepts)
+    first = run_kb(
+        "ingest", str(real_kb.docs), "--kb-dir", str(kb_dir), "--training", str(folder), "--json"
+    )
+    assert first.returncode == 0, first.stderr
+    before = open_kb(kb_dir)
+    query = "the bike couriers keep their own spreadsheet instead of our dispatch tool"
+    liked = next(c for c in before.concepts if c.title == "Participation and Involvement")
+    feedback.record(kb_dir, query, liked.id, liked.title, feedback.UP, before.version)
+    done = run_kb("train", "--kb-dir", str(kb_dir), "--training", str(folder), "--json")
+    assert done.returncode == 0, done.stderr
+    after = open_kb(kb_dir)
+    assert after.version != before.version
+    assert after.manifest["query_model"] != before.manifest["query_model"]
+    assert after.manifest["training"]["train"] == before.manifest["training"]["train"] + 1
+    examples = dict(zip(after.training["texts"][LIKE_IN], after.training["example_concepts"]))
+    assert examples[query] == ["Participation and Involvement"]
+    assert (kb_dir / after.manifest["query_model"]).is_dir()
