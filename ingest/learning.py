@@ -22,7 +22,7 @@ from kb import calibration as shipped
 from kb import feedback
 from kb.calibration import IN_DOMAIN, LIKE_IN, LIKE_OUT, OFF_TOPIC
 from kb.embed import MODELS, Embedder, EmbeddingCache, embed_cached
-from kb.model import Chunk, Concept
+from kb.model import RECOMMENDABLE, Chunk, Concept
 from kb.store import KnowledgeBase
 from kb.versions import referenced_models
 
@@ -69,7 +69,7 @@ def learn(
         root, base, corpus, concepts, chunks, concept_vectors, chunk_vectors, progress
     )
     reader = Embedder(name, root=root) if name else base
-    texts = calibration_texts(corpus)
+    texts = calibration_texts(corpus, concepts)
     with closing(EmbeddingCache(root / "embeddings.sqlite", reader.name)) as cache:
         vectors = {s: embed_cached(reader, cache, t)[0] for s, t in texts.items() if t}
     summary = {
@@ -83,7 +83,7 @@ def learn(
     record = {
         "folder": str(folder) if folder else None,
         "texts": texts,
-        "example_concepts": [list(i.concepts) for i in corpus.train],  # beside texts[LIKE_IN]
+        "example_concepts": example_concepts(corpus, concepts),  # beside texts[LIKE_IN]
         "held_titles": sorted(corpus.held_titles),
         "heldout_items": labelled(corpus.heldout_items, "item"),
         "heldout_concepts": labelled(corpus.heldout_concepts, "concept"),
@@ -92,13 +92,30 @@ def learn(
     return Learned(name, vectors, record, summary)
 
 
-def calibration_texts(corpus: TrainingCorpus) -> dict[str, list[str]]:
+def lookups(concepts: list[Concept]) -> list[Concept]:
+    """The concepts whose titles stand as example look-ups: a consultant typing a
+    framework's name ("OKRs") asks something the documents answer, though it reads like no
+    owner's situation."""
+    return [c for c in concepts if c.kind in RECOMMENDABLE]
+
+
+def example_concepts(corpus: TrainingCorpus, concepts: list[Concept]) -> list[list[str]]:
+    """The labels of the in-domain examples, in the order of `texts[LIKE_IN]`."""
+    return [list(i.concepts) for i in corpus.train] + [[c.title] for c in lookups(concepts)]
+
+
+def calibration_texts(corpus: TrainingCorpus, concepts: list[Concept]) -> dict[str, list[str]]:
     """The queries of each calibration and example set, shipped ones first."""
+    if corpus.empty:  # no examples to compare with: the rule cuts on closeness to the KB
+        return {
+            IN_DOMAIN: shipped.queries(IN_DOMAIN),
+            OFF_TOPIC: shipped.queries(OFF_TOPIC),
+        }
     return {
         IN_DOMAIN: shipped.queries(IN_DOMAIN)
         + [i.text for i in corpus.calibration if not i.off_topic],
         OFF_TOPIC: shipped.queries(OFF_TOPIC) + [i.text for i in corpus.calibration if i.off_topic],
-        LIKE_IN: [i.text for i in corpus.train],
+        LIKE_IN: [i.text for i in corpus.train] + [c.title for c in lookups(concepts)],
         LIKE_OUT: [i.text for i in corpus.reference],
     }
 

@@ -3,7 +3,8 @@
 The fake embedder has the interface of `kb.embed.Embedder` and is passed to
 `ingest.pipeline.ingest(..., embedder=fake)` for plumbing tests. Tests that need the real
 concepts, the real tokenizer limits or the `kb` command use the session KB, built by the real
-`.venv/bin/kb ingest --json` (the bundled MiniLM) from a copy of `data/docs`; they are marked
+`.venv/bin/kb ingest --json` (the bundled MiniLM, with its query encoder trained from
+`data/training`) from a copy of `data/docs`; they are marked
 `slow`. The embedding cache lives in the KB folder, so copies of that folder re-ingest fast.
 """
 
@@ -27,6 +28,11 @@ REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "data" / "docs"
 KB_BIN = REPO / ".venv" / "bin" / "kb"
 REAL_FIXTURES = {"real_kb", "real_store", "real_concepts"}
+TRAINING = REPO / "data" / "training"
+# Training the query encoder takes minutes: only the tests that ask for it (the session KB,
+# tests/test_adapted.py) name a corpus. Everything else, the `kb` command, the page and their
+# subprocesses, sees a corpus folder that does not exist, and trains nothing.
+os.environ["KB_TRAINING"] = str(REPO / "tests" / "data" / "no-training-corpus")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -133,7 +139,16 @@ def real_kb(tmp_path_factory: pytest.TempPathFactory) -> RealKB:
     docs = root / "docs"
     shutil.copytree(DOCS, docs)
     kb_dir = root / "kb"
-    done = run_kb("ingest", str(docs), "--kb-dir", str(kb_dir), "--json", timeout=600)
+    done = run_kb(
+        "ingest",
+        str(docs),
+        "--kb-dir",
+        str(kb_dir),
+        "--training",
+        str(TRAINING),
+        "--json",
+        timeout=900,
+    )
     try:
         report = json.loads(done.stdout)
     except ValueError:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.conftest import TRAINING
 from ui.cli import cli, main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -69,7 +70,8 @@ def test_first_ingest_reports_three_added_documents(real_kb) -> None:
 
 def test_second_ingest_reports_unchanged_and_embeds_nothing(real_kb, tmp_path, kb_run) -> None:
     kb_dir = real_kb.copy_to(tmp_path / "kb")
-    done = kb_run("ingest", str(real_kb.docs), "--kb-dir", str(kb_dir), "--json")
+    args = ("ingest", str(real_kb.docs), "--kb-dir", str(kb_dir), "--training", str(TRAINING))
+    done = kb_run(*args, "--json")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["unchanged"] == [str(real_kb.docs / n) for n in NAMES]

@@ -56,9 +56,9 @@ def test_off_topic_questions_are_abstained_on_with_a_reason(recommender, query):
     assert "nothing in the documents" in answer.reason
 
 
-def test_the_abstention_threshold_separates_the_calibration_sets(recommender):
+def test_the_abstention_rule_separates_the_calibration_sets(recommender):
     rule = recommender.rule
-    assert 0.1 < rule.threshold < 0.5
+    assert rule.weights is not None  # learned from the corpus's examples, not a bare cut
     assert rule.in_domain_missed <= 0.05 and rule.off_topic_accepted <= 0.05
 
 

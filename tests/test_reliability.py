@@ -472,7 +472,7 @@ def test_kill_9_at_random_moments_of_a_rebuild_leaves_the_last_complete_version(
         else:
             assert now == last, f"killed after {delay:.2f}s: not the last version ({context})"
         last = now
-        answer = Recommender(kb, real_embedder).recommend("staff resist new tools")
+        answer = Recommender(kb).recommend("staff resist new tools")  # its own query encoder
         assert not answer.abstained and answer.recommendations, context
     # what the kills left (temp folders, the lock file) does not stop the next ingest
     report = ingest([docs], kb_dir, embedder=real_embedder)

@@ -18,8 +18,9 @@ from recommender.service import query_model
 
 
 def training_dir() -> Path:
-    """The training corpus a re-ingest learns from: TRAINING_DIR, else data/training."""
-    return Path(os.environ.get("TRAINING_DIR") or "data/training")
+    """The training corpus a re-ingest learns from: KB_TRAINING (as for the CLI), else
+    data/training."""
+    return Path(os.environ.get("KB_TRAINING") or "data/training")
 
 
 def docs_dir() -> Path:
