@@ -63,14 +63,7 @@ def cli() -> None:
 @click.option("--rebuild", is_flag=True, help="Start from nothing: re-parse and re-embed all.")
 @verbose_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
-def ingest(
-    paths: tuple[Path, ...],
-    kb_dir: str | None,
-    training: Path,
-    rebuild: bool,
-    verbose: bool,
-    as_json: bool,
-) -> None:
+def ingest(paths, kb_dir, training, rebuild, verbose, as_json) -> None:
     """Ingest documents (files or folders; default data/docs) into the KB.
 
     Trains the query encoder from the training corpus and the page's feedback when either
@@ -86,7 +79,7 @@ def ingest(
 @training_option
 @verbose_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
-def train(kb_dir: str | None, training: Path, verbose: bool, as_json: bool) -> None:
+def train(kb_dir, training, verbose, as_json) -> None:
     """Learn from the training corpus and the page's feedback, over the KB's documents.
 
     Publishes a new version when the corpus or the votes changed since the current one.
