@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.training import TrainingCorpus
+from ingest.training import Item, digest
 from kb.embed import MODELS, Embedder, model_name
 from kb.model import RECOMMENDABLE, Chunk, Concept
 from kb.text import sha256_text
@@ -63,16 +63,16 @@ Example = tuple[str, Target, tuple[Target, ...]]  # query text, target, hard neg
 
 
 def model_key(
-    base: str, corpus: TrainingCorpus, concepts: list[Concept], settings: Settings = DEFAULT
+    base: str, items: list[Item], concepts: list[Concept], settings: Settings = DEFAULT
 ) -> str:
     """What the model depends on, hashed: the same inputs always name the same folder."""
     catalog = sorted(f"{c.title}\n{c.definition}" for c in concepts if c.kind in RECOMMENDABLE)
-    parts = [base, corpus.digest(), sha256_text("\n\n".join(catalog)), json.dumps(asdict(settings))]
+    parts = [base, digest(items), sha256_text("\n\n".join(catalog)), json.dumps(asdict(settings))]
     return "query-" + sha256_text("\n".join(parts))[:16]
 
 
 def examples(
-    corpus: TrainingCorpus,
+    items: list[Item],
     concepts: list[Concept],
     chunk_row: dict[str, int],
     base_queries: np.ndarray,
@@ -84,7 +84,7 @@ def examples(
     by_title = {c.title: i for i, c in enumerate(concepts)}
     allowed = np.array([c.kind in RECOMMENDABLE for c in concepts])
     out: list[Example] = []
-    for item, vector in zip(corpus.train, base_queries):
+    for item, vector in zip(items, base_queries):
         gold = {by_title[t] for t in item.concepts + item.avoid}
         ranked = [int(i) for i in np.argsort(-(concept_vectors @ vector)) if allowed[i]]
         wrong = [by_title[t] for t in item.avoid] + [i for i in ranked if i not in gold]
@@ -184,7 +184,7 @@ def train(
 def query_model(
     root: Path,
     base: Embedder,
-    corpus: TrainingCorpus,
+    items: list[Item],
     concepts: list[Concept],
     chunks: list[Chunk],
     concept_vectors: np.ndarray,
@@ -195,21 +195,21 @@ def query_model(
     """The name of the KB's query encoder, trained now unless its key is already built.
 
     Returns:
-        A model name for `kb.embed.Embedder` (relative to the KB folder), or None when the
-        corpus has nothing to train on (then queries use the untouched model).
+        A model name for `kb.embed.Embedder` (relative to the KB folder), or None when there
+        is nothing to train on (then queries use the untouched model).
     """
-    if corpus.empty:
+    if not items:
         return None
-    key = model_key(base.name, corpus, concepts, settings)
+    key = model_key(base.name, items, concepts, settings)
     name = model_name(key)
     folder = root / MODELS / key
     if folder.is_dir():
         progress(f"query encoder {key} is built already")
         return name
-    progress(f"training the query encoder on {len(corpus.train)} situations (about 3 minutes)")
-    base_queries = base.embed([item.text for item in corpus.train])
+    progress(f"training the query encoder {key} on {len(items)} situations (2-3 minutes)")
+    base_queries = base.embed([item.text for item in items])
     chunk_row = {c.id: i for i, c in enumerate(chunks)}
-    data = examples(corpus, concepts, chunk_row, base_queries, concept_vectors, settings)
+    data = examples(items, concepts, chunk_row, base_queries, concept_vectors, settings)
     model = train(base, data, concept_vectors, chunk_vectors, settings, progress)
     tmp = root / MODELS / f".tmp-{key}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)

@@ -11,8 +11,9 @@ feedback joins as items too: a thumbs-up is a label, a thumbs-down an `avoid`.
 
 Items are split by a hash of their text (and of their titles), so the split never depends on
 file order and an item keeps its part as the corpus grows:
-- concepts held out: about 1 in 10 labelled titles never reach training; their items stand
-  for a new document, on which the adapted model must do no worse than the untouched one;
+- concepts held out: about 1 in 10 labelled titles; a second encoder, trained without their
+  items, is measured on them: they stand for a new document, on which it must do no worse
+  than the untouched model (the product's own encoder does learn from them);
 - items held out: about 1 in 7 of the rest, for evaluation only;
 - calibration: another 1 in 7 (and part of the off-topic items), for the abstention fit, on
   which the model has not trained;
@@ -64,10 +65,21 @@ class TrainingCorpus:
     def empty(self) -> bool:
         return not self.train
 
+    @property
+    def learned(self) -> list[Item]:
+        """What the product's encoder trains on: the training part and the items of the
+        held-out concepts, which only the encoder that measures them never sees."""
+        return self.train + self.heldout_concepts
+
     def digest(self) -> str:
-        """What training reads, hashed: a changed item or vote means a new model."""
-        rows = sorted(json.dumps([i.text, i.concepts, i.avoid]) for i in self.train)
-        return sha256_text("\n".join(rows))
+        """The product's training items, hashed (see `digest`)."""
+        return digest(self.learned)
+
+
+def digest(items: list[Item]) -> str:
+    """What training reads, hashed: a changed item or vote means a new model."""
+    rows = sorted(json.dumps([i.text, i.concepts, i.avoid]) for i in items)
+    return sha256_text("\n".join(rows))
 
 
 def bucket(key: str, parts: int) -> int:

@@ -109,7 +109,9 @@ def referenced_models(root: Path) -> set[str]:
     names = set()
     for folder in (root / "versions").glob("v[0-9]*"):
         with contextlib.suppress(KBCorrupt, OSError):
-            names.add(read_manifest(folder).get("query_model"))
+            manifest = read_manifest(folder)
+            names.add(manifest.get("query_model"))
+            names.add(manifest.get("training", {}).get("measuring_model"))
     return names - {None}
 
 

@@ -127,25 +127,41 @@ def compare(paths: list, k: int = 10, kb_dir=None, heldout: bool = False) -> dic
         {"k", "sets": [{"file", "systems": {name: summary}}]}, and the first set's "file" and
         "systems" at the top as well; the product's summary carries `per_query`.
     """
-    from recommender.service import Recommender
+    from recommender.service import Recommender, query_model
 
     product = Recommender.load(kb_dir)
-    base = Embedder(product.kb.manifest.get("model"), root=product.kb.root)
+    kb = product.kb
+    base = Embedder(kb.manifest.get("model"), root=kb.root)
     systems = {"product": product}
-    if (other := untouched(product, base)) is not None:
-        systems["untouched-model"] = other
-    baselines = (BM25Paragraphs(product.kb), DenseParagraphs(product.kb, base))
-    labelled = [(str(p), read_queries(p)) for p in paths]
+    if query_model(kb) != base.name:
+        systems["untouched-model"] = variant(product, base)
+    baselines = (BM25Paragraphs(kb), DenseParagraphs(kb, base))
+    labelled = [(str(p), read_queries(p), systems) for p in paths]
     if heldout:
-        labelled += [
-            (f"corpus held out: {part}", product.kb.training.get(f"heldout_{part}", []))
-            for part in ("items", "concepts")
-        ]
+        labelled.append(("corpus held out: items", kb.training.get("heldout_items", []), systems))
+        labelled.append(("corpus held out: concepts", *held_concepts(product, base)))
     sets = [
-        {"file": name, "systems": score_systems(queries, systems, baselines, k)}
-        for name, queries in labelled
+        {"file": name, "systems": score_systems(queries, chosen, baselines, k)}
+        for name, queries, chosen in labelled
     ]
     return {"k": k, "sets": sets, "file": sets[0]["file"], "systems": sets[0]["systems"]}
+
+
+def held_concepts(product, base: Embedder) -> tuple[list[dict], dict]:
+    """The items of the concepts held out, and the systems to measure on them: the encoder
+    trained without those items, and the untouched model, both comparing questions with
+    examples that never name those concepts."""
+    kb = product.kb
+    queries = kb.training.get("heldout_concepts", [])
+    measuring = kb.manifest.get("training", {}).get("measuring_model")
+    if not measuring:
+        return queries, {"product": product}
+    examples = kb.training["measuring"]
+    reader = Embedder(measuring, root=kb.root)
+    return queries, {
+        "product": variant(product, reader, examples),
+        "untouched-model": variant(product, base, examples),
+    }
 
 
 def score_systems(queries: list[dict], systems: dict, baselines, k: int) -> dict:
@@ -164,19 +180,17 @@ def score_systems(queries: list[dict], systems: dict, baselines, k: int) -> dict
     return out
 
 
-def untouched(product, base: Embedder):
-    """The product's KB and method with questions read by the untouched model, or None when
-    that is what the product does already (a KB without a training corpus)."""
-    from recommender.service import Recommender, query_model
+def variant(product, reader: Embedder, examples: dict | None = None):
+    """The product's KB and method with questions read by another encoder (and, if given,
+    other example situations): its calibration and examples re-embedded by that encoder."""
+    from recommender.service import Recommender
 
     kb = product.kb
-    if query_model(kb) == base.name:
-        return None
-    with closing(EmbeddingCache(kb.root / "embeddings.sqlite", base.name)) as cache:
-        calibration = {
-            name: embed_cached(base, cache, texts)[0]
-            for name, texts in kb.training.get("texts", {}).items()
-            if texts
-        }
-    manifest = {**kb.manifest, "query_model": None}
-    return Recommender(replace(kb, manifest=manifest, calibration=calibration), base)
+    examples = examples or {}
+    texts = {**kb.training.get("texts", {}), **examples.get("texts", {})}
+    with closing(EmbeddingCache(kb.root / "embeddings.sqlite", reader.name)) as cache:
+        calibration = {name: embed_cached(reader, cache, t)[0] for name, t in texts.items() if t}
+    training = {**kb.training, **{k: v for k, v in examples.items() if k != "texts"}}
+    manifest = {**kb.manifest, "query_model": reader.name}
+    changed = replace(kb, manifest=manifest, calibration=calibration, training=training)
+    return Recommender(changed, reader)
