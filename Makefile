@@ -26,7 +26,7 @@ browser:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
 
 kb: install
-	@test -s $(KB_DIR)/CURRENT || $(BIN)/kb ingest data/docs --kb-dir $(KB_DIR)
+	@test -s $(KB_DIR)/CURRENT || $(BIN)/kb ingest data/docs --kb-dir $(KB_DIR) --verbose
 
 run: kb
 	KB_DIR=$(KB_DIR) $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
