@@ -27,7 +27,7 @@ from ui.page.upload import safe_name
 REPO = Path(__file__).resolve().parents[1]
 APP = REPO / "app.py"
 SITUATION = "our staff resist the new software we bought and keep doing things the old way"
-OFF_TOPIC = "weather forecast for tomorrow in Paris"
+OFF_TOPIC = "what time does the ferry to the island leave on sundays"
 SCRIPT = "<script>alert(1)</script>"
 HOSTILE = f"""Skip to main content
 
