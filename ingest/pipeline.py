@@ -245,7 +245,7 @@ def embed(
     report: IngestReport,
     progress: Progress,
 ) -> Embedded:
-    """Passages, concepts and calibration queries through the model, via one cache."""
+    """Passages and concepts through the documents' model, via one cache."""
     progress(f"embedding {len(corpus.chunks)} passages (unchanged ones come from the cache)")
     with closing(EmbeddingCache(root / "embeddings.sqlite", embedder.name)) as cache:
         texts = [c.embed_text for c in corpus.chunks]

@@ -15,7 +15,6 @@ FOLDER = Path(__file__).parent / "calibration"
 # side, which a new question is compared with.
 IN_DOMAIN, OFF_TOPIC = "in_domain", "out_of_domain"
 LIKE_IN, LIKE_OUT = "reference_in", "reference_out"
-SETS = (IN_DOMAIN, OFF_TOPIC)  # the shipped ones, one file each
 
 
 def queries(name: str) -> list[str]:

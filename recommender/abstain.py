@@ -30,7 +30,6 @@ from kb.calibration import IN_DOMAIN, LIKE_IN, LIKE_OUT, OFF_TOPIC
 from kb.store import KnowledgeBase
 
 FALLBACK_THRESHOLD = 0.25  # used only when a KB carries no calibration queries
-FEATURES = ("kb", "like_in", "like_out", "like_in_10", "like_out_10")
 NEIGHBOURS = 10
 # Refusing a situation the documents answer costs the owner more than one more off-topic
 # answer does. On the corpus's held-out items 1, 1.5 and 2 gave the same figures (1.8% of
@@ -53,7 +52,8 @@ class Rule:
     threshold: float
     in_domain_missed: float = 0.0  # share of calibration situations it would abstain on
     off_topic_accepted: float = 0.0  # share of off-topic questions it would answer
-    weights: tuple[float, ...] | None = None  # over FEATURES; None: the score is `kb`
+    # over (kb, like_in, like_out, like_in_10, like_out_10); None: the score is `kb`
+    weights: tuple[float, ...] | None = None
     bias: float = 0.0
 
     def score(self, features: np.ndarray) -> np.ndarray:
