@@ -50,7 +50,7 @@ class Corpus:
         """Take a document of the current version, with its chunks, into the new one."""
         self.add(document, self.old_chunks.get(document.doc, []))
 
-    def removed(self, files: list[Path]) -> list[str]:
-        """Paths of the current version's documents whose files were not found again."""
+    def not_found(self, files: list[Path]) -> list[ParsedDocument]:
+        """The current version's documents whose files are not among `files`."""
         seen = {same_file(str(p)) for p in files}
-        return sorted(d.path for k, d in self.old_docs.items() if k not in seen)
+        return [d for k, d in self.old_docs.items() if k not in seen]

@@ -22,17 +22,26 @@ from ingest import learning
 from ingest.chunk import MAX_TOKENS, chunk_document
 from ingest.clean import clean
 from ingest.concepts import embedding_text, extract, link_related
-from ingest.corpus import Corpus
+from ingest.corpus import Corpus, same_file
 from ingest.files import catalog_title, find_documents
 from ingest.load import load
 from ingest.structure import parse
 from kb import store
 from kb.embed import BUNDLED, Embedder, EmbeddingCache, embed_cached
-from kb.errors import KBBusy, KBCorrupt, KBError, KBNotFound, ModelMismatch, RejectedFile
+from kb.errors import (
+    KBBusy,
+    KBCorrupt,
+    KBError,
+    KBNotFound,
+    ModelMismatch,
+    RejectedFile,
+    UsageError,
+)
 from kb.model import Concept, IngestReport, ParsedDocument, Rejected
 from kb.text import sha256_bytes
 
 LOCK_WAIT_SECONDS = 0.0  # a second ingest refuses at once rather than queueing silently
+DEFAULT_DOCS = Path("data/docs")  # what a first plain `kb ingest` reads
 Progress = Callable[[str], None]
 
 
@@ -52,39 +61,69 @@ def ingest(
     embedder: Embedder | None = None,
     progress: Progress | None = None,
     training: Path | None = None,
+    prune: bool = False,
+    confirm: bool = False,
 ) -> IngestReport:
     """Bring the KB in line with the documents under `paths` and publish a new version.
 
+    Documents of the current version outside `paths` stay (a subset ingest adds or updates
+    and removes nothing); one whose file is gone from a folder in `paths` is removed.
+
     Args:
-        paths: files or folders.
+        paths: files or folders; none at all keeps every document and only re-learns.
         kb_dir: the KB folder (see `kb.store.resolve_kb_dir`).
         rebuild: ignore the current version and the embedding cache; start from nothing.
         embedder: the embedding model (the bundled MiniLM by default).
         progress: called with a short line at each step (the page shows them).
         training: the training corpus folder (see `ingest.training`); None or an empty
             folder: questions are read by the untouched model.
+        prune: also remove the documents that are not under `paths`.
+        confirm: allow a version that drops more than half of the current documents.
 
     Returns:
         What happened, in the contract's terms.
 
     Raises:
+        UsageError: a path does not exist, or the ingest would drop most documents unasked.
         KBBusy: another ingest holds the lock. ModelMismatch: the KB was built with another model.
     """
+    missing = [str(p) for p in paths if not Path(p).exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
     started = time.perf_counter()
     root = store.resolve_kb_dir(kb_dir)
     root.mkdir(parents=True, exist_ok=True)
     embedder = embedder or Embedder(BUNDLED)
     try:
         with FileLock(str(root / ".lock"), timeout=LOCK_WAIT_SECONDS):
-            report = run(paths, root, rebuild, embedder, progress or (lambda _: None), training)
+            scope = Scope([Path(p) for p in paths], prune, confirm)
+            report = run(scope, root, rebuild, embedder, progress or (lambda _: None), training)
     except Timeout as exc:
         raise KBBusy(f"another `kb ingest` is running on {root}; try again when it ends") from exc
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
 
+@dataclass
+class Scope:
+    """What an ingest was asked to cover, and what it may remove."""
+
+    paths: list[Path]
+    prune: bool = False  # remove documents outside `paths` too
+    confirm: bool = False  # dropping most of the documents was asked for
+
+    @property
+    def folders(self) -> list[str]:
+        return [same_file(p) for p in self.paths if p.is_dir()]
+
+    def removes(self, path: str) -> bool:
+        """Whether a current document whose file was not found again leaves the KB."""
+        key = same_file(path)
+        return self.prune or any(key.startswith(f.rstrip("/") + "/") for f in self.folders)
+
+
 def run(
-    paths: list[Path],
+    scope: Scope,
     root: Path,
     rebuild: bool,
     embedder: Embedder,
@@ -92,14 +131,19 @@ def run(
     training: Path | None,
 ) -> IngestReport:
     """One ingest, under the lock: find, reuse or parse, embed, learn, publish."""
-    previous = open_previous(root, rebuild, embedder)
+    current = previous_kb(root)
+    previous = None if rebuild else open_previous(current, root, embedder)
     report = IngestReport()
-    files = find_files(paths, report, progress)
-    corpus = gather_documents(files, Corpus.after(previous), report, embedder, progress)
+    files = find_files(scope.paths, report, progress)
+    corpus = gather_documents(files, Corpus.after(previous), scope, report, embedder, progress)
     refuse_if_nothing_ingested(corpus, previous, report)
+    refuse_if_most_dropped(corpus, current, scope)
+    old_sources = (previous.manifest if previous else {}).get("sources", [])
+    sources = sorted(set(scope.folders) | set(old_sources))
     if (
         previous
         and not (report.added or report.changed or report.removed)
+        and sources == old_sources
         and learning.current(previous, root, training, embedder)
     ):
         return keep_current(previous, report)
@@ -115,16 +159,17 @@ def run(
         progress,
     )
     report.training = learned.summary
-    publish(root, corpus, embedded, learned, embedder, report, progress)
+    publish(root, corpus, embedded, learned, embedder, sources, report, progress)
     return report
 
 
-def open_previous(root: Path, rebuild: bool, embedder: Embedder) -> store.KnowledgeBase | None:
-    """The current version to reuse from, None on --rebuild.
+def open_previous(
+    previous: store.KnowledgeBase | None, root: Path, embedder: Embedder
+) -> store.KnowledgeBase | None:
+    """The current version to reuse from.
 
     A KB built with another model is refused: vectors of two models cannot be compared.
     """
-    previous = None if rebuild else previous_kb(root)
     if previous and previous.manifest.get("model") != embedder.name:
         raise ModelMismatch(
             f"the KB in {root} was built with {previous.manifest.get('model')}, not "
@@ -144,6 +189,16 @@ def previous_kb(root: Path) -> store.KnowledgeBase | None:
         return None
 
 
+def recorded_folders(kb_dir: str | Path | None = None) -> list[Path]:
+    """The folders the current version was built from (`data/docs` for a new KB): what a
+    plain `kb ingest` reads again, so that a file deleted from them leaves the KB."""
+    try:
+        sources = store.open_kb(kb_dir).manifest.get("sources") or []
+    except KBError:
+        sources = []
+    return [Path(s) for s in sources] or [DEFAULT_DOCS]
+
+
 def find_files(paths: list[Path], report: IngestReport, progress: Progress) -> list[Path]:
     """The document files under `paths`; paths that cannot be documents go to the report."""
     files, report.rejected = find_documents(paths)
@@ -152,17 +207,28 @@ def find_files(paths: list[Path], report: IngestReport, progress: Progress) -> l
 
 
 def gather_documents(
-    files: list[Path], corpus: Corpus, report: IngestReport, embedder: Embedder, progress: Progress
+    files: list[Path],
+    corpus: Corpus,
+    scope: Scope,
+    report: IngestReport,
+    embedder: Embedder,
+    progress: Progress,
 ) -> Corpus:
     """The new version's documents: unchanged files reused, new and changed ones parsed.
 
-    Files of the current version that were not found again are reported as removed.
+    A current document not found again is removed when its folder was ingested (or on
+    prune), and kept as it is otherwise.
     """
     for path in files:
         digest = file_digest(path, report)
         if digest is not None and not reuse_unchanged(path, digest, corpus, report):
             parse_changed(path, corpus, report, embedder, progress)
-    report.removed = corpus.removed(files)
+    for document in corpus.not_found(files):
+        if scope.removes(document.path) or document.doc in corpus.taken:
+            report.removed.append(document.path)
+        else:
+            corpus.reuse(document)
+    report.removed.sort()
     return corpus
 
 
@@ -229,6 +295,23 @@ def refuse_if_nothing_ingested(
         )
 
 
+def refuse_if_most_dropped(
+    corpus: Corpus, current: store.KnowledgeBase | None, scope: Scope
+) -> None:
+    """A version without most of the current documents is published only when asked for:
+    a folder emptied by mistake must not empty the KB."""
+    if current is None or scope.confirm:
+        return
+    kept = {d.doc for d in corpus.documents}  # a document replaced under its name stays
+    gone = [d.path for d in current.documents if d.doc not in kept]
+    if 2 * len(gone) > len(current.documents):
+        shown = ", ".join(gone[:3]) + (f" and {len(gone) - 3} more" if len(gone) > 3 else "")
+        raise UsageError(
+            f"this ingest would remove {len(gone)} of the {len(current.documents)} documents "
+            f"({shown}); nothing was changed. To remove them, run it again with --yes"
+        )
+
+
 def keep_current(previous: store.KnowledgeBase, report: IngestReport) -> IngestReport:
     """Nothing added, changed or removed: the current version stands, nothing is published."""
     report.version = previous.version
@@ -270,6 +353,7 @@ def publish(
     embedded: Embedded,
     learned: learning.Learned,
     embedder: Embedder,
+    sources: list[str],
     report: IngestReport,
     progress: Progress,
 ) -> None:
@@ -288,6 +372,7 @@ def publish(
         "glossary": sum(len(d.glossary) for d in corpus.documents),
         "query_model": learned.query_model,
         "training": learned.summary,
+        "sources": sources,  # the folders it was built from (see `recorded_folders`)
     }
     progress(f"publishing: {len(corpus.documents)} documents, {len(concepts)} concepts")
     report.version = store.write_version(

@@ -61,17 +61,26 @@ def cli() -> None:
 @kb_dir_option
 @training_option
 @click.option("--rebuild", is_flag=True, help="Start from nothing: re-parse and re-embed all.")
+@click.option("--prune", is_flag=True, help="Also remove the documents that are not under PATHS.")
+@click.option("--yes", "confirm", is_flag=True, help="Allow removing more than half the documents.")
 @verbose_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
-def ingest(paths, kb_dir, training, rebuild, verbose, as_json) -> None:
-    """Ingest documents (files or folders; default data/docs) into the KB.
+def ingest(paths, kb_dir, training, rebuild, prune, confirm, verbose, as_json) -> None:
+    """Ingest documents (files or folders) into the KB.
+
+    Without PATHS, reads again the folders the KB was built from (data/docs at first), so
+    a file deleted from them leaves the KB. A file or another folder is added or updated
+    and removes nothing, unless --prune.
 
     Trains the query encoder from the training corpus and the page's feedback when either
     changed (a few minutes; otherwise the one built before is reused).
 
     Example: kb ingest data/docs --json
     """
-    run_and_report(list(paths) or [Path("data/docs")], kb_dir, training, rebuild, verbose, as_json)
+    from ingest.pipeline import recorded_folders
+
+    chosen = list(paths) or recorded_folders(kb_dir)
+    run_and_report(chosen, kb_dir, training, rebuild, verbose, as_json, prune, confirm)
 
 
 @cli.command()
@@ -88,8 +97,8 @@ def train(kb_dir, training, verbose, as_json) -> None:
     """
     from kb.store import open_kb
 
-    paths = [Path(d.path) for d in open_kb(kb_dir).documents]
-    run_and_report(paths, kb_dir, training, False, verbose, as_json)
+    open_kb(kb_dir)  # a KB to learn over must exist
+    run_and_report([], kb_dir, training, False, verbose, as_json)  # every document stays
 
 
 def run_and_report(
@@ -99,13 +108,17 @@ def run_and_report(
     rebuild: bool,
     verbose: bool,
     as_json: bool,
+    prune: bool = False,
+    confirm: bool = False,
 ) -> None:
     """One ingest, its report on stdout and its rejections on stderr (exit 3 if any)."""
     from ingest.pipeline import ingest as run_ingest
 
     shown = verbose or click.get_text_stream("stderr").isatty()
     progress = say_progress if shown else None
-    report = run_ingest(paths, kb_dir, rebuild=rebuild, progress=progress, training=training)
+    report = run_ingest(
+        paths, kb_dir, rebuild, None, progress, training, prune=prune, confirm=confirm
+    )
     if as_json:
         emit(asdict(report))
     else:

@@ -102,10 +102,11 @@ def upload_and_ingest(rec: Recommender | None) -> None:
         key="rebuild",
         help="Re-parse and re-embed every document instead of only the changed ones.",
     )
-    if rec is not None:
-        other_folder_warning(rec.kb, folder)
     label = f"Save {len(files)} file(s) and re-ingest" if files else "Re-ingest documents"
-    st.caption(f"Re-ingest reads every document in {html.code(folder)}.")
+    st.caption(
+        f"Re-ingest reads every document in {html.code(folder)}: a file deleted from it "
+        "leaves the library; documents ingested from elsewhere stay."
+    )
     if st.button(label, type="primary", icon=":material/sync:", key="reingest"):
         run_ingest(folder, files or [], rebuild, rec)
 
@@ -125,19 +126,6 @@ def upload_notes(files: list[UploadedFile], folder: Path) -> None:
             )
         elif name in existing:
             st.caption(f"{html.md_escape(name)} replaces the file of that name.")
-
-
-def other_folder_warning(kb: KnowledgeBase, folder: Path) -> None:
-    """Warn when re-ingest would read another folder than the library came from."""
-    sources = sorted({str(Path(d.path).parent) for d in kb.documents})
-    if sources and str(folder) not in sources:
-        st.warning(
-            "The library's documents were ingested from "
-            f"{', '.join(map(html.code, sources))}, but re-ingest reads "
-            f"{html.code(folder)} (set DOCS_DIR to change it): documents that are not "
-            "there will be removed from the library.",
-            icon=":material/warning:",
-        )
 
 
 def run_ingest(
