@@ -258,15 +258,24 @@ def reuse_unchanged(path: Path, digest: str, corpus: Corpus, report: IngestRepor
 def parse_changed(
     path: Path, corpus: Corpus, report: IngestReport, embedder: Embedder, progress: Progress
 ) -> None:
-    """Parse and chunk a new or changed file; a file that cannot be read is rejected."""
+    """Parse and chunk a new or changed file; a file that cannot be read or parsed, for
+    whatever reason, is rejected with it, and the run goes on."""
     known = corpus.old(path) is not None
     progress(f"reading {path.name}")
     try:
         parsed = parse_file(path, corpus.taken)
+        chunks = chunk_document(parsed, embedder.count_tokens)
     except RejectedFile as exc:
         report.rejected.append(Rejected(str(path), exc.reason))
         return
-    corpus.add(parsed, chunk_document(parsed, embedder.count_tokens))
+    except RecursionError:
+        report.rejected.append(Rejected(str(path), "nested too deeply to parse"))
+        return
+    except Exception as exc:  # one file's surprise must not stop the others
+        reason = f"could not be parsed ({type(exc).__name__}: {exc})"
+        report.rejected.append(Rejected(str(path), reason))
+        return
+    corpus.add(parsed, chunks)
     (report.changed if known else report.added).append(str(path))
 
 

@@ -1,0 +1,60 @@
+"""What a hostile or careless input must not break (issue "Reliability under attack").
+
+Each test names the promise it keeps. Fake embedder wherever the meaning of the vectors
+cannot matter; the installed `kb` command where the promise is the command's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest import pipeline
+from ingest.pipeline import ingest
+from kb.store import open_kb
+
+GOOD = "# Pricing Reviews\n\nReview your prices every quarter, with your best customers.\n"
+
+
+def rejection(report, path: Path) -> str:
+    return next(r.reason for r in report.rejected if r.path == str(path))
+
+
+@pytest.fixture
+def docs(tmp_path: Path) -> Path:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "good.md").write_text(GOOD)
+    return folder
+
+
+def test_a_deeply_nested_html_file_is_rejected_and_the_others_ingest(
+    docs, tmp_path, fake_embedder
+) -> None:
+    deep = docs / "deep.html"
+    deep.write_text("<html><body>" + "<div>" * 495 + "<p>Deep.</p>" + "</div>" * 495 + "</body>")
+    report = ingest([docs], tmp_path / "kb", embedder=fake_embedder)
+    assert rejection(report, deep) == "nested too deeply to parse"
+    assert report.added == [str(docs / "good.md")]
+    assert [d.path for d in open_kb(tmp_path / "kb").documents] == [str(docs / "good.md")]
+
+
+def test_any_surprise_in_one_files_parsing_rejects_that_file_only(
+    docs, tmp_path, fake_embedder, monkeypatch
+) -> None:
+    broken = docs / "broken.md"
+    broken.write_text("# Broken\n\nThis one trips the parser.\n")
+    real_parse = pipeline.parse
+
+    def parse(doc, path, *args):
+        if Path(path).name == "broken.md":
+            raise ValueError("a surprise deep inside the parser")
+        return real_parse(doc, path, *args)
+
+    monkeypatch.setattr(pipeline, "parse", parse)
+    report = ingest([docs], tmp_path / "kb", embedder=fake_embedder)
+    assert rejection(report, broken) == (
+        "could not be parsed (ValueError: a surprise deep inside the parser)"
+    )
+    assert report.added == [str(docs / "good.md")]
