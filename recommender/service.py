@@ -186,7 +186,7 @@ class Recommender:
     def answer(self, request: Request, vector: np.ndarray) -> Answer:
         """The answer to one prepared request, given its query vector."""
         if not self.kb.concepts:
-            return self.refusal(request, "the knowledge base is empty", 0.0)
+            return self.refusal(request, nothing_to_recommend(self.kb), 0.0)
         signals = self.signals(request.query, vector)
         closest = abstain.evidence(signals.chunk_dense, signals.by_concept["concept_dense"])
         decision = self.rule.decide(abstain.features(closest, vector, self.kb))
@@ -272,6 +272,16 @@ class Recommender:
 def query_model(kb: KnowledgeBase) -> str:
     """The model that reads questions for this KB."""
     return kb.manifest.get("query_model") or kb.manifest.get("model")
+
+
+def nothing_to_recommend(kb: KnowledgeBase) -> str:
+    """Why a KB without concepts cannot answer: no documents, or none with headings."""
+    if not kb.chunks:
+        return "the knowledge base is empty: ingest some documents first"
+    return (
+        f"the documents ({len(kb.documents)}) name no principles or frameworks to recommend: "
+        "they have no headings, lists or tables that the catalog is built from"
+    )
 
 
 def prepare(text: str) -> tuple[str, str | None]:

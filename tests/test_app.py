@@ -407,3 +407,26 @@ def test_without_a_kb_the_page_says_so_and_a_reingest_builds_one(
     assert current_version(kb_dir) is not None
     assert len(at.dataframe[0].value) == 3
     assert any("Published" in s.value for s in at.success)
+
+
+@pytest.mark.slow
+def test_a_library_of_notes_without_headings_still_works(monkeypatch, tmp_path: Path):
+    """Passages but no concepts: every view renders, and a question gets the reason why."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "notes.txt").write_text(
+        "We bake bread in the morning and cakes in the afternoon.\n\n"
+        "The staff rotate every week, and customers ask for gluten-free loaves more often.\n"
+    )
+    from ingest.pipeline import ingest
+
+    ingest([docs], tmp_path / "kb")
+    assert open_kb(tmp_path / "kb").concepts == []
+    monkeypatch.setenv("KB_DIR", str(tmp_path / "kb"))
+    monkeypatch.setenv("DOCS_DIR", str(docs))
+    at = ask(AppTest.from_file(str(APP), default_timeout=120), "our staff rotate every week")
+    assert card_titles(at) == []
+    assert any("name no principles or frameworks" in v for v in html_values(at))
+    for view in ("frameworks", "documents"):
+        at.segmented_control(key="view").set_value(view)
+        run(at)
