@@ -45,6 +45,7 @@ from kb.versions import (
     next_version,
     prune,
     read_manifest,
+    record_published,
     version_dir,
     write_durably,
 )
@@ -114,6 +115,10 @@ def write_version(
     root.mkdir(parents=True, exist_ok=True)
     (root / "versions").mkdir(exist_ok=True)
     version = next_version(root)
+    try:
+        before = current_version(root)
+    except KBCorrupt:  # a damaged CURRENT named nothing worth keeping
+        before = None
     tmp = root / "versions" / f".tmp-{version}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
@@ -139,6 +144,7 @@ def write_version(
     os.rename(tmp, version_dir(root, version))
     fsync_dir(root / "versions")
     write_durably(root / "CURRENT", version + "\n")
+    record_published(root, version, before)
     prune(root, version)
     return version
 

@@ -82,11 +82,33 @@ def file_digest(path: Path) -> dict:
     return {"bytes": path.stat().st_size, "sha256": sha256_file(path)}
 
 
+PUBLISHED = "PUBLISHED"  # beside CURRENT: the names CURRENT has held, oldest first
+
+
+def record_published(root: Path, version: str, before: str | None) -> None:
+    """Note that CURRENT now names `version` (and named `before`, for a KB from before this
+    record was kept): only published versions are worth keeping."""
+    names = [v for v in published(root) or [before] if v and v != version] + [version]
+    write_durably(root / PUBLISHED, "\n".join(names[-2 * KEEP_VERSIONS :]) + "\n")
+
+
+def published(root: Path) -> list[str]:
+    """The versions CURRENT has named, oldest first (a KB from before the record: none)."""
+    try:
+        lines = (root / PUBLISHED).read_text(encoding="utf-8").split()
+    except (OSError, UnicodeDecodeError):
+        return []
+    return [v for v in lines if VERSION_NAME.fullmatch(v)]
+
+
 def prune(root: Path, keep: str) -> None:
-    """Drop old versions (keeping the last few for readers still on them) and dead temp folders."""
-    versions = sorted(p for p in (root / "versions").glob("v[0-9]*") if p.is_dir())
-    for old in versions[:-KEEP_VERSIONS]:
-        if old.name != keep:
+    """Drop old versions and dead temp folders, keeping `keep` (the current version) and the
+    last few published ones for readers still on them. A folder CURRENT never named (a crash
+    between its rename and the CURRENT write) goes, however new its name: age is judged by
+    what was published, never by folder names."""
+    kept = {keep, *published(root)[-KEEP_VERSIONS:]}
+    for old in (root / "versions").glob("v[0-9]*"):
+        if old.is_dir() and old.name not in kept:
             shutil.rmtree(old, ignore_errors=True)
     for tmp in (root / "versions").glob(".tmp-*"):
         pid = tmp.name.rsplit("-", 1)[-1]

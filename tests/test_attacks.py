@@ -58,3 +58,34 @@ def test_any_surprise_in_one_files_parsing_rejects_that_file_only(
         "could not be parsed (ValueError: a surprise deep inside the parser)"
     )
     assert report.added == [str(docs / "good.md")]
+
+
+def test_crashes_before_current_never_cost_the_last_good_version(
+    docs, tmp_path, fake_embedder, monkeypatch
+) -> None:
+    """Three publishes die between renaming their folder and writing CURRENT; the next
+    publish must keep the version that was current all along, and drop the orphans."""
+    from kb import store, versions
+
+    kb_dir = tmp_path / "kb"
+    good = ingest([docs], kb_dir, embedder=fake_embedder).version
+    real_write = store.write_durably
+
+    def crash_on_current(path: Path, text: str) -> None:
+        if path.name == "CURRENT":
+            raise OSError("killed before CURRENT")
+        real_write(path, text)
+
+    monkeypatch.setattr(store, "write_durably", crash_on_current)
+    for n in range(3):
+        (docs / "good.md").write_text(GOOD + f"\nEdit {n}.\n")
+        with pytest.raises(OSError):
+            ingest([docs], kb_dir, embedder=fake_embedder)
+    monkeypatch.setattr(store, "write_durably", real_write)
+    assert store.current_version(kb_dir) == good
+    (docs / "good.md").write_text(GOOD + "\nThe last edit.\n")
+    new = ingest([docs], kb_dir, embedder=fake_embedder).version
+    on_disk = sorted(p.name for p in (kb_dir / "versions").glob("v*"))
+    assert on_disk == [good, new]
+    folder = kb_dir / "versions" / good
+    versions.check_files(folder, versions.read_manifest(folder))  # whole, for its readers
