@@ -29,14 +29,16 @@ __all__ = ["MAX_BYTES", "MAX_TEXT_CHARS", "SUPPORTED", "decode_text", "find_docu
 MAX_TEXT_CHARS = 3_000_000
 
 
-def load(path: Path) -> LoadedDocument:
-    """Read one file into canonical lines, or raise `RejectedFile` saying why it cannot be."""
+def load(path: Path, data: bytes | None = None) -> LoadedDocument:
+    """Read one file (or the bytes already read from it) into canonical lines, or raise
+    `RejectedFile` saying why it cannot be."""
     path = Path(path)
     fmt = format_for(path.suffix)
     if fmt is None:
         raise RejectedFile(str(path), unsupported(path.suffix.lower()))
     try:
-        data = read_bytes(path)
+        if data is None:
+            data = read_bytes(path)
         title, text = fmt.read(data)
         _check_text(text)
     except Unreadable as exc:

@@ -1,8 +1,9 @@
 """The ingest run: files -> load -> clean -> structure -> chunk -> concepts -> embed -> store.
 
 Incremental by content hash: a document whose bytes did not change keeps its parsed tree and
-chunks from the current version, and its vectors come from the embedding cache, so a re-run
-with nothing changed parses and embeds nothing. One ingest runs at a time (a file lock).
+chunks from the current version (`ingest.gather`), and its vectors come from the embedding
+cache, so a re-run with nothing changed parses and embeds nothing. One ingest runs at a time
+(a file lock).
 `run` is the sequence of steps below, one job each, in the order the data flows.
 """
 
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,30 +19,18 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from ingest import learning
-from ingest.chunk import MAX_TOKENS, chunk_document
-from ingest.clean import clean
+from ingest.chunk import MAX_TOKENS
 from ingest.concepts import embedding_text, extract, link_related
-from ingest.corpus import Corpus, same_file
-from ingest.files import catalog_title, find_documents
-from ingest.load import load
-from ingest.structure import parse
+from ingest.corpus import Corpus
+from ingest.files import find_documents
+from ingest.gather import Progress, Scope, gather_documents
 from kb import store
 from kb.embed import BUNDLED, Embedder, EmbeddingCache, embed_cached
-from kb.errors import (
-    KBBusy,
-    KBCorrupt,
-    KBError,
-    KBNotFound,
-    ModelMismatch,
-    RejectedFile,
-    UsageError,
-)
-from kb.model import Concept, IngestReport, ParsedDocument, Rejected
-from kb.text import sha256_bytes
+from kb.errors import KBBusy, KBCorrupt, KBError, KBNotFound, ModelMismatch, UsageError
+from kb.model import Concept, IngestReport
 
 LOCK_WAIT_SECONDS = 0.0  # a second ingest refuses at once rather than queueing silently
 DEFAULT_DOCS = Path("data/docs")  # what a first plain `kb ingest` reads
-Progress = Callable[[str], None]
 
 
 @dataclass
@@ -102,24 +90,6 @@ def ingest(
         raise KBBusy(f"another `kb ingest` is running on {root}; try again when it ends") from exc
     report.seconds = round(time.perf_counter() - started, 3)
     return report
-
-
-@dataclass
-class Scope:
-    """What an ingest was asked to cover, and what it may remove."""
-
-    paths: list[Path]
-    prune: bool = False  # remove documents outside `paths` too
-    confirm: bool = False  # dropping most of the documents was asked for
-
-    @property
-    def folders(self) -> list[str]:
-        return [same_file(p) for p in self.paths if p.is_dir()]
-
-    def removes(self, path: str) -> bool:
-        """Whether a current document whose file was not found again leaves the KB."""
-        key = same_file(path)
-        return self.prune or any(key.startswith(f.rstrip("/") + "/") for f in self.folders)
 
 
 def run(
@@ -204,93 +174,6 @@ def find_files(paths: list[Path], report: IngestReport, progress: Progress) -> l
     files, report.rejected = find_documents(paths)
     progress(f"{len(files)} document file(s) found")
     return files
-
-
-def gather_documents(
-    files: list[Path],
-    corpus: Corpus,
-    scope: Scope,
-    report: IngestReport,
-    embedder: Embedder,
-    progress: Progress,
-) -> Corpus:
-    """The new version's documents: unchanged files reused, new and changed ones parsed.
-
-    A current document not found again is removed when its folder was ingested (or on
-    prune), and kept as it is otherwise.
-    """
-    for path in files:
-        digest = file_digest(path, report)
-        if digest is not None and not reuse_unchanged(path, digest, corpus, report):
-            parse_changed(path, corpus, report, embedder, progress)
-    for document in corpus.not_found(files):
-        if scope.removes(document.path) or document.doc in corpus.taken:
-            report.removed.append(document.path)
-        else:
-            corpus.reuse(document)
-    report.removed.sort()
-    return corpus
-
-
-def file_digest(path: Path, report: IngestReport) -> str | None:
-    """The file's sha256, which tells an unchanged document; None (and rejected) if unreadable."""
-    try:
-        return sha256_bytes(path.read_bytes())
-    except OSError as exc:
-        report.rejected.append(Rejected(str(path), f"cannot read: {exc.strerror or exc}"))
-        return None
-
-
-def reuse_unchanged(path: Path, digest: str, corpus: Corpus, report: IngestReport) -> bool:
-    """Keep the current version's document, with its chunks, when its bytes did not change.
-
-    Returns False (nothing kept) for a new or changed file, or when another file already
-    took the document's id.
-    """
-    old = corpus.old(path)
-    if old is None or old.sha256 != digest or old.doc in corpus.taken:
-        return False
-    corpus.reuse(old)
-    report.unchanged.append(str(path))
-    return True
-
-
-def parse_changed(
-    path: Path, corpus: Corpus, report: IngestReport, embedder: Embedder, progress: Progress
-) -> None:
-    """Parse and chunk a new or changed file; a file that cannot be read or parsed, for
-    whatever reason, is rejected with it, and the run goes on."""
-    known = corpus.old(path) is not None
-    progress(f"reading {path.name}")
-    try:
-        parsed = parse_file(path, corpus.taken)
-        chunks = chunk_document(parsed, embedder.count_tokens)
-    except RejectedFile as exc:
-        report.rejected.append(Rejected(str(path), exc.reason))
-        return
-    except RecursionError:
-        report.rejected.append(Rejected(str(path), "nested too deeply to parse"))
-        return
-    except Exception as exc:  # one file's surprise must not stop the others
-        reason = f"could not be parsed ({type(exc).__name__}: {exc})"
-        report.rejected.append(Rejected(str(path), reason))
-        return
-    corpus.add(parsed, chunks)
-    (report.changed if known else report.added).append(str(path))
-
-
-def parse_file(path: Path, taken: set[str]) -> ParsedDocument:
-    """Load, clean and structure one file; its id is its file name, made unique."""
-    loaded = load(path)
-    doc = loaded.doc
-    n = 2
-    while doc in taken:
-        doc, n = f"{loaded.doc}-{n}", n + 1
-    title = catalog_title(path) or loaded.title
-    parsed = parse(doc, loaded.path, title, loaded.format, loaded.sha256, clean(loaded.text))
-    if not any(s.blocks for s in parsed.sections):
-        raise RejectedFile(str(path), "no text left after cleaning")
-    return parsed
 
 
 def refuse_if_nothing_ingested(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest import pipeline
+from ingest import gather
 from ingest.pipeline import ingest
 from kb.store import open_kb
 
@@ -45,14 +45,14 @@ def test_any_surprise_in_one_files_parsing_rejects_that_file_only(
 ) -> None:
     broken = docs / "broken.md"
     broken.write_text("# Broken\n\nThis one trips the parser.\n")
-    real_parse = pipeline.parse
+    real_parse = gather.parse
 
     def parse(doc, path, *args):
         if Path(path).name == "broken.md":
             raise ValueError("a surprise deep inside the parser")
         return real_parse(doc, path, *args)
 
-    monkeypatch.setattr(pipeline, "parse", parse)
+    monkeypatch.setattr(gather, "parse", parse)
     report = ingest([docs], tmp_path / "kb", embedder=fake_embedder)
     assert rejection(report, broken) == (
         "could not be parsed (ValueError: a surprise deep inside the parser)"
@@ -89,3 +89,56 @@ def test_crashes_before_current_never_cost_the_last_good_version(
     assert on_disk == [good, new]
     folder = kb_dir / "versions" / good
     versions.check_files(folder, versions.read_manifest(folder))  # whole, for its readers
+
+
+def rewrite_during_parse(monkeypatch, path: Path, times: int) -> None:
+    """Make the parser's first `times` calls on `path` find the file rewritten under it."""
+    real_parse = gather.parse
+    calls = []
+
+    def parse(doc, source, *args):
+        if Path(source) == path and len(calls) < times:
+            calls.append(source)
+            path.write_text(GOOD + f"\nRewritten {len(calls)} while it was read, longer.\n")
+        return real_parse(doc, source, *args)
+
+    monkeypatch.setattr(gather, "parse", parse)
+
+
+def test_a_file_rewritten_while_it_is_read_is_read_again(
+    docs, tmp_path, fake_embedder, monkeypatch
+) -> None:
+    page = docs / "good.md"
+    rewrite_during_parse(monkeypatch, page, times=1)
+    report = ingest([docs], tmp_path / "kb", embedder=fake_embedder)
+    assert report.added == [str(page)] and report.rejected == []
+    kb = open_kb(tmp_path / "kb")
+    assert any("Rewritten 1 while it was read" in c.text for c in kb.chunks)
+
+
+def test_a_file_that_keeps_changing_is_rejected_and_its_previous_version_stays(
+    docs, tmp_path, fake_embedder, monkeypatch
+) -> None:
+    kb_dir = tmp_path / "kb"
+    ingest([docs], kb_dir, embedder=fake_embedder)
+    before = [c.text for c in open_kb(kb_dir).chunks]
+    page = docs / "good.md"
+    page.write_text(GOOD + "\nAn edit.\n")
+    rewrite_during_parse(monkeypatch, page, times=2)
+    report = ingest([docs], kb_dir, embedder=fake_embedder)
+    assert rejection(report, page) == (
+        f"{gather.CHANGED_WHILE_READ}; its previous version stays in the KB"
+    )
+    assert [c.text for c in open_kb(kb_dir).chunks] == before
+
+
+def test_a_document_emptied_on_disk_is_reported_and_kept(docs, tmp_path, fake_embedder) -> None:
+    kb_dir = tmp_path / "kb"
+    ingest([docs], kb_dir, embedder=fake_embedder)
+    (docs / "good.md").write_text("")
+    report = ingest([docs], kb_dir, embedder=fake_embedder)
+    assert rejection(report, docs / "good.md") == (
+        "empty file; its previous version stays in the KB"
+    )
+    assert report.removed == []
+    assert [d.path for d in open_kb(kb_dir).documents] == [str(docs / "good.md")]

@@ -26,7 +26,7 @@ import docx
 import pytest
 from pypdf import PdfWriter
 
-from ingest import pipeline
+from ingest import gather
 from ingest.load import MAX_BYTES, MAX_TEXT_CHARS
 from ingest.pipeline import ingest
 from kb.embed import Embedder
@@ -317,18 +317,18 @@ def test_a_path_with_spaces_and_non_ascii_is_ingested(tmp_path: Path, fake_embed
 
 
 def unlink_on_first_load(monkeypatch, victim) -> list[Path]:
-    """Wrap the pipeline's `load` so that its first call deletes `victim(path)` for real."""
-    real_load = pipeline.load
+    """Wrap the ingest's `load` so that its first call deletes `victim(path)` for real."""
+    real_load = gather.load
     loaded: list[Path] = []
 
-    def load_and_delete(path):
+    def load_and_delete(path, data=None):
         if not loaded:
             target = victim(Path(path))
             target.unlink()
         loaded.append(Path(path))
-        return real_load(path)
+        return real_load(path, data)
 
-    monkeypatch.setattr(pipeline, "load", load_and_delete)
+    monkeypatch.setattr(gather, "load", load_and_delete)
     return loaded
 
 

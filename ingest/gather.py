@@ -1,0 +1,160 @@
+"""Gathering the new version's documents, file by file: each file is read once, then reused
+(bytes unchanged), parsed (new or changed) or rejected with a reason.
+
+What a file held is what was hashed and parsed: the bytes are read once, and the file's size
+and modification time are checked again after parsing. A file rewritten meanwhile is read
+again once, then rejected. A rejected file that was in the KB keeps its previous version
+there (and the report says so): a file caught half-written must not silently leave the KB.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.chunk import chunk_document
+from ingest.clean import clean
+from ingest.corpus import Corpus, same_file
+from ingest.files import catalog_title, read_bytes
+from ingest.load import load
+from ingest.structure import parse
+from ingest.unreadable import Unreadable
+from kb.embed import Embedder
+from kb.errors import RejectedFile
+from kb.model import Chunk, IngestReport, ParsedDocument, Rejected
+from kb.text import sha256_bytes
+
+Progress = Callable[[str], None]
+CHANGED_WHILE_READ = "the file changed while it was being read; ingest again once it is saved"
+
+
+@dataclass
+class Scope:
+    """What an ingest was asked to cover, and what it may remove."""
+
+    paths: list[Path]
+    prune: bool = False  # remove documents outside `paths` too
+    confirm: bool = False  # dropping most of the documents was asked for
+
+    @property
+    def folders(self) -> list[str]:
+        return [same_file(p) for p in self.paths if p.is_dir()]
+
+    def removes(self, path: str) -> bool:
+        """Whether a current document whose file was not found again leaves the KB."""
+        key = same_file(path)
+        return self.prune or any(key.startswith(f.rstrip("/") + "/") for f in self.folders)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A file's bytes as read, and the size and mtime it had when they were read."""
+
+    data: bytes
+    size: int
+    mtime_ns: int
+
+    @property
+    def sha256(self) -> str:
+        return sha256_bytes(self.data)
+
+    @classmethod
+    def of(cls, path: Path) -> Snapshot:
+        """Read a file once (raises `Unreadable`)."""
+        try:
+            before = os.stat(path)
+        except OSError as exc:
+            raise Unreadable(f"cannot read: {exc.strerror or exc}") from None
+        return cls(read_bytes(path), before.st_size, before.st_mtime_ns)
+
+    def still(self, path: Path) -> bool:
+        """Whether the file on disk is still the one that was read."""
+        try:
+            now = os.stat(path)
+        except OSError:
+            return False
+        unchanged = (now.st_size, now.st_mtime_ns) == (self.size, self.mtime_ns)
+        return unchanged and len(self.data) == self.size
+
+
+def gather_documents(
+    files: list[Path],
+    corpus: Corpus,
+    scope: Scope,
+    report: IngestReport,
+    embedder: Embedder,
+    progress: Progress,
+) -> Corpus:
+    """The new version's documents: unchanged files reused, new and changed ones parsed.
+
+    A current document not found again is removed when its folder was ingested (or on
+    prune), and kept as it is otherwise.
+    """
+    for path in files:
+        gather_file(path, corpus, report, embedder, progress)
+    for document in corpus.not_found(files):
+        if scope.removes(document.path) or document.doc in corpus.taken:
+            report.removed.append(document.path)
+        else:
+            corpus.reuse(document)
+    report.removed.sort()
+    return corpus
+
+
+def gather_file(
+    path: Path, corpus: Corpus, report: IngestReport, embedder: Embedder, progress: Progress
+) -> None:
+    """Reuse, parse or reject one file; a file rewritten while it was read gets one more try."""
+    for _attempt in range(2):
+        try:
+            snapshot = Snapshot.of(path)
+        except Unreadable as exc:
+            return reject(path, str(exc), corpus, report)
+        old = corpus.old(path)
+        if old is not None and old.sha256 == snapshot.sha256 and old.doc not in corpus.taken:
+            corpus.reuse(old)
+            report.unchanged.append(str(path))
+            return None
+        progress(f"reading {path.name}")
+        try:
+            parsed, chunks = parse_file(path, snapshot.data, corpus.taken, embedder)
+        except RejectedFile as exc:
+            return reject(path, exc.reason, corpus, report)
+        except RecursionError:
+            return reject(path, "nested too deeply to parse", corpus, report)
+        except Exception as exc:  # one file's surprise must not stop the others
+            reason = f"could not be parsed ({type(exc).__name__}: {exc})"
+            return reject(path, reason, corpus, report)
+        if snapshot.still(path):
+            corpus.add(parsed, chunks)
+            (report.changed if old is not None else report.added).append(str(path))
+            return None
+    return reject(path, CHANGED_WHILE_READ, corpus, report)
+
+
+def reject(path: Path, reason: str, corpus: Corpus, report: IngestReport) -> None:
+    """Report a file that cannot be ingested; its previous version, if any, stays."""
+    old = corpus.old(path)
+    if old is not None and old.doc not in corpus.taken:
+        corpus.reuse(old)
+        reason += "; its previous version stays in the KB"
+    report.rejected.append(Rejected(str(path), reason))
+
+
+def parse_file(
+    path: Path, data: bytes, taken: set[str], embedder: Embedder
+) -> tuple[ParsedDocument, list[Chunk]]:
+    """Load, clean, structure and chunk one file's bytes; its id is its file name, made
+    unique."""
+    loaded = load(path, data)
+    doc = loaded.doc
+    n = 2
+    while doc in taken:
+        doc, n = f"{loaded.doc}-{n}", n + 1
+    title = catalog_title(path) or loaded.title
+    parsed = parse(doc, loaded.path, title, loaded.format, loaded.sha256, clean(loaded.text))
+    if not any(s.blocks for s in parsed.sections):
+        raise RejectedFile(str(path), "no text left after cleaning")
+    return parsed, chunk_document(parsed, embedder.count_tokens)
