@@ -6,6 +6,7 @@ chunk whose text did not change is never embedded twice, across versions and re-
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import sys
@@ -126,14 +127,23 @@ class EmbeddingCache:
         try:
             self.db = self.open()
         except sqlite3.DatabaseError as exc:
-            # The cache only saves time: a damaged one is set aside and started afresh.
-            aside = path.with_name(path.name + ".damaged")
-            print(
-                f"warning: embedding cache {path} is damaged ({exc}); moved to {aside.name}",
-                file=sys.stderr,
-            )
-            os.replace(path, aside)
-            self.db = self.open()
+            self.db = self.start_afresh(exc)
+
+    def start_afresh(self, exc: sqlite3.DatabaseError) -> sqlite3.Connection:
+        """Set a damaged cache aside and open an empty one: the cache only saves time, so
+        damage found on opening it or on any query costs re-embedding, never an ingest.
+        A busy or unwritable cache (OperationalError: locked, disk full) is no damage."""
+        if isinstance(exc, sqlite3.OperationalError):
+            raise exc
+        with contextlib.suppress(sqlite3.Error, AttributeError):
+            self.db.close()
+        aside = self.path.with_name(self.path.name + ".damaged")
+        print(
+            f"warning: embedding cache {self.path} is damaged ({exc}); moved to {aside.name}",
+            file=sys.stderr,
+        )
+        os.replace(self.path, aside)
+        return self.open()
 
     def open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30)
@@ -144,6 +154,13 @@ class EmbeddingCache:
         return db
 
     def get_many(self, hashes: list[str]) -> dict[str, np.ndarray]:
+        try:
+            return self.read(hashes)
+        except sqlite3.DatabaseError as exc:
+            self.db = self.start_afresh(exc)
+            return {}
+
+    def read(self, hashes: list[str]) -> dict[str, np.ndarray]:
         found = {}
         for i in range(0, len(hashes), 500):
             part = hashes[i : i + 500]
@@ -156,6 +173,13 @@ class EmbeddingCache:
         return found
 
     def put_many(self, items: dict[str, np.ndarray]) -> None:
+        try:
+            self.write(items)
+        except sqlite3.DatabaseError as exc:
+            self.db = self.start_afresh(exc)
+            self.write(items)
+
+    def write(self, items: dict[str, np.ndarray]) -> None:
         with self.db:
             self.db.executemany(
                 "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",

@@ -13,6 +13,7 @@ import pytest
 from ingest import gather
 from ingest.pipeline import ingest
 from kb.store import open_kb
+from tests.conftest import FakeEmbedder
 
 GOOD = "# Pricing Reviews\n\nReview your prices every quarter, with your best customers.\n"
 
@@ -142,3 +143,25 @@ def test_a_document_emptied_on_disk_is_reported_and_kept(docs, tmp_path, fake_em
     )
     assert report.removed == []
     assert [d.path for d in open_kb(kb_dir).documents] == [str(docs / "good.md")]
+
+
+def test_a_damaged_page_inside_the_embedding_cache_is_set_aside_and_rebuilt(
+    docs, tmp_path, fake_embedder, capfd
+) -> None:
+    kb_dir = tmp_path / "kb"
+    for n in range(40):  # enough passages for the cache to span many pages
+        (docs / f"note-{n:02d}.md").write_text(f"# Note {n}\n\n" + f"Point {n} of many. " * 60)
+    ingest([docs], kb_dir, embedder=fake_embedder)
+    cache = kb_dir / "embeddings.sqlite"
+    data = bytearray(cache.read_bytes())
+    assert len(data) > 8 * 4096
+    data[2 * 4096 :] = b"\xa5" * (len(data) - 2 * 4096)  # the header and schema stay readable
+    cache.write_bytes(bytes(data))
+    (docs / "good.md").write_text(GOOD + "\nAn edit after the damage.\n")
+    embedder = FakeEmbedder()
+    report = ingest([docs], kb_dir, embedder=embedder)
+    assert report.changed == [str(docs / "good.md")] and report.rejected == []
+    assert "embedding cache" in capfd.readouterr().err
+    assert (kb_dir / "embeddings.sqlite.damaged").exists()
+    assert embedder.calls > 1  # re-embedded what the damaged cache held
+    assert len(open_kb(kb_dir).documents) == 41
