@@ -14,6 +14,7 @@ complete version; a crash at any moment leaves the previous version current.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -25,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from kb import vectors as vector_index
-from kb.errors import KBCorrupt, KBNotFound
+from kb.errors import KBCorrupt, KBError, KBNotFound
 from kb.model import (
     Block,
     Chunk,
@@ -51,6 +52,7 @@ from kb.versions import (
 )
 
 SCHEMA_VERSION = 2  # 2: sections, glossary and refs live in documents.structure only
+DISK_FULL_MARGIN = 1024 * 1024  # less free space than this after a failed write: the disk is full
 FILES = ("kb.sqlite", "vectors.faiss", "concepts.npy", "calibration.npz", "training.json")
 
 SCHEMA = """
@@ -122,6 +124,48 @@ def write_version(
     tmp = root / "versions" / f".tmp-{version}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
+    try:
+        write_files(
+            tmp,
+            version,
+            documents,
+            chunks,
+            chunk_vectors,
+            concepts,
+            concept_vectors,
+            manifest,
+            calibration,
+            training,
+        )
+    except BaseException as exc:
+        shutil.rmtree(tmp, ignore_errors=True)  # a failed run leaves no temp folder behind
+        if isinstance(exc, (OSError, RuntimeError, sqlite3.Error)) and disk_full(exc, root):
+            raise KBError(
+                f"the disk is full: no space left to write the new version in {root} "
+                "(the current one is untouched); free some space and ingest again"
+            ) from exc
+        raise
+    os.rename(tmp, version_dir(root, version))
+    fsync_dir(root / "versions")
+    write_durably(root / "CURRENT", version + "\n")
+    record_published(root, version, before)
+    prune(root, version)
+    return version
+
+
+def write_files(
+    tmp: Path,
+    version: str,
+    documents: list[ParsedDocument],
+    chunks: list[Chunk],
+    chunk_vectors: np.ndarray,
+    concepts: list[Concept],
+    concept_vectors: np.ndarray,
+    manifest: dict,
+    calibration: dict[str, np.ndarray],
+    training: dict | None,
+) -> None:
+    """Every file of a version, its manifest last, into its temporary folder."""
     write_sqlite(tmp / "kb.sqlite", documents, chunks, concepts)
     index, index_info = vector_index.build(chunk_vectors)
     vector_index.save(index, tmp / "vectors.faiss")
@@ -141,12 +185,16 @@ def write_version(
     }
     write_durably(tmp / "manifest.json", json.dumps(manifest, indent=2))
     fsync_dir(tmp)
-    os.rename(tmp, version_dir(root, version))
-    fsync_dir(root / "versions")
-    write_durably(root / "CURRENT", version + "\n")
-    record_published(root, version, before)
-    prune(root, version)
-    return version
+
+
+def disk_full(exc: Exception, root: Path) -> bool:
+    """Whether a failed write ran out of space (numpy and FAISS say so only in numbers)."""
+    if getattr(exc, "errno", None) == errno.ENOSPC:
+        return True
+    try:
+        return shutil.disk_usage(root).free < DISK_FULL_MARGIN
+    except OSError:
+        return False
 
 
 def write_sqlite(path: Path, documents, chunks, concepts) -> None:

@@ -6,12 +6,15 @@ cannot matter; the installed `kb` command where the promise is the command's.
 
 from __future__ import annotations
 
+import errno
+import shutil
 from pathlib import Path
 
 import pytest
 
 from ingest import gather
 from ingest.pipeline import ingest
+from kb.errors import KBError
 from kb.store import open_kb
 from tests.conftest import FakeEmbedder
 
@@ -165,3 +168,35 @@ def test_a_damaged_page_inside_the_embedding_cache_is_set_aside_and_rebuilt(
     assert (kb_dir / "embeddings.sqlite.damaged").exists()
     assert embedder.calls > 1  # re-embedded what the damaged cache held
     assert len(open_kb(kb_dir).documents) == 41
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        OSError(errno.ENOSPC, "No space left on device"),
+        OSError("82560 requested and 42976 written"),
+    ],
+)
+def test_a_full_disk_says_so_in_one_line_and_leaves_no_temp_folder(
+    failure, docs, tmp_path, fake_embedder, monkeypatch
+) -> None:
+    from kb import store
+
+    kb_dir = tmp_path / "kb"
+    good = ingest([docs], kb_dir, embedder=fake_embedder).version
+    (docs / "good.md").write_text(GOOD + "\nAn edit that will not fit.\n")
+
+    def no_space(*_args) -> None:
+        raise failure
+
+    monkeypatch.setattr(store.vector_index, "save", no_space)
+    monkeypatch.setattr(
+        store.shutil, "disk_usage", lambda _: shutil._ntuple_diskusage(10**9, 10**9, 0)
+    )
+    with pytest.raises(KBError) as caught:
+        ingest([docs], kb_dir, embedder=fake_embedder)
+    message = str(caught.value)
+    assert message.startswith("the disk is full") and str(kb_dir) in message
+    assert "\n" not in message
+    assert list((kb_dir / "versions").glob(".tmp-*")) == []
+    assert store.current_version(kb_dir) == good
