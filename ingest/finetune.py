@@ -63,10 +63,18 @@ Example = tuple[str, Target, tuple[Target, ...]]  # query text, target, hard neg
 
 
 def model_key(
-    base: str, items: list[Item], concepts: list[Concept], settings: Settings = DEFAULT
+    base: str,
+    items: list[Item],
+    concepts: list[Concept],
+    settings: Settings = DEFAULT,
+    hidden: frozenset[str] = frozenset(),
 ) -> str:
     """What the model depends on, hashed: the same inputs always name the same folder."""
-    catalog = sorted(f"{c.title}\n{c.definition}" for c in concepts if c.kind in RECOMMENDABLE)
+    catalog = sorted(
+        f"{c.title}\n{c.definition}"
+        for c in concepts
+        if c.kind in RECOMMENDABLE and c.title not in hidden
+    )
     parts = [base, digest(items), sha256_text("\n\n".join(catalog)), json.dumps(asdict(settings))]
     return "query-" + sha256_text("\n".join(parts))[:16]
 
@@ -78,16 +86,21 @@ def examples(
     base_queries: np.ndarray,
     concept_vectors: np.ndarray,
     settings: Settings,
+    hidden: frozenset[str] = frozenset(),
 ) -> list[Example]:
-    """Training examples: (situation, a target of an answer, hard negatives), then titles."""
+    """Training examples: (situation, a target of an answer, hard negatives), then titles.
+
+    `hidden` concepts take no part at all, not even as negatives: they stand for a document
+    the encoder has never seen."""
     rng = random.Random(settings.seed)
     by_title = {c.title: i for i, c in enumerate(concepts)}
-    allowed = np.array([c.kind in RECOMMENDABLE for c in concepts])
+    allowed = np.array([c.kind in RECOMMENDABLE and c.title not in hidden for c in concepts])
     out: list[Example] = []
     for item, vector in zip(items, base_queries):
         gold = {by_title[t] for t in item.concepts + item.avoid}
         ranked = [int(i) for i in np.argsort(-(concept_vectors @ vector)) if allowed[i]]
-        wrong = [by_title[t] for t in item.avoid] + [i for i in ranked if i not in gold]
+        avoid = [by_title[t] for t in item.avoid if allowed[by_title[t]]]
+        wrong = avoid + [i for i in ranked if i not in gold]
         pool = wrong[: settings.negative_pool]
         for title in item.concepts[:2]:
             negatives = rng.sample(pool, min(settings.hard_negatives, len(pool)))
@@ -191,8 +204,11 @@ def query_model(
     chunk_vectors: np.ndarray,
     progress: Callable[[str], None],
     settings: Settings = DEFAULT,
+    hidden: frozenset[str] = frozenset(),
 ) -> str | None:
     """The name of the KB's query encoder, trained now unless its key is already built.
+
+    `hidden`: concepts kept out of training altogether (see `examples`).
 
     Returns:
         A model name for `kb.embed.Embedder` (relative to the KB folder), or None when there
@@ -200,7 +216,7 @@ def query_model(
     """
     if not items:
         return None
-    key = model_key(base.name, items, concepts, settings)
+    key = model_key(base.name, items, concepts, settings, hidden)
     name = model_name(key)
     folder = root / MODELS / key
     if folder.is_dir():
@@ -209,7 +225,7 @@ def query_model(
     progress(f"training the query encoder {key} on {len(items)} situations (2-3 minutes)")
     base_queries = base.embed([item.text for item in items])
     chunk_row = {c.id: i for i, c in enumerate(chunks)}
-    data = examples(items, concepts, chunk_row, base_queries, concept_vectors, settings)
+    data = examples(items, concepts, chunk_row, base_queries, concept_vectors, settings, hidden)
     model = train(base, data, concept_vectors, chunk_vectors, settings, progress)
     tmp = root / MODELS / f".tmp-{key}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)

@@ -2,13 +2,16 @@
 
 Three things, all per version: the query encoder (`ingest.finetune`), the calibration
 queries the recommender fits its abstention rule on, and the held-out parts of the corpus
-that `kb eval --heldout` scores. Without a corpus a version learns nothing: questions are
+that `kb eval --heldout` scores. The second encoder that measures the held-out concepts is
+only named here, and trained by `measuring_model` when an evaluation first asks for it: a
+build pays for the product's encoder alone. Without a corpus a version learns nothing: questions are
 read by the untouched model and abstention rests on the shipped calibration queries alone.
 """
 
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -21,7 +24,8 @@ from ingest.training import Item, TrainingCorpus
 from kb import calibration as shipped
 from kb import feedback
 from kb.calibration import IN_DOMAIN, LIKE_IN, LIKE_OUT, OFF_TOPIC
-from kb.embed import MODELS, Embedder, EmbeddingCache, embed_cached
+from kb.embed import MODELS, Embedder, EmbeddingCache, embed_cached, model_name
+from kb.errors import KBError
 from kb.model import RECOMMENDABLE, Chunk, Concept
 from kb.store import KnowledgeBase
 from kb.versions import referenced_models
@@ -41,7 +45,12 @@ def corpus_for(root: Path, folder: Path | None, concepts: list[Concept]) -> Trai
     """The training corpus and the page's votes, checked against this catalog's titles."""
     if folder is None:
         return TrainingCorpus()
-    return training.build(folder, [c.title for c in concepts], feedback.votes(root))
+    try:
+        votes = feedback.votes(root)
+    except feedback.FeedbackUnavailable as exc:  # the corpus still teaches; say what is missing
+        print(f"warning: {exc}; training without the page's votes", file=sys.stderr)
+        votes = []
+    return training.build(folder, [c.title for c in concepts], votes)
 
 
 def current(previous: KnowledgeBase, root: Path, folder: Path | None, base: Embedder) -> bool:
@@ -61,15 +70,20 @@ def learn(
     chunk_vectors: np.ndarray,
     progress: Callable[[str], None],
 ) -> Learned:
-    """Train (or reuse) the query encoders and embed the calibration queries with the
-    product's: one encoder learns from every training item, the product's; a second, which
-    `kb eval --heldout` measures on the held-out concepts, learns without their items."""
+    """Train (or reuse) the product's query encoder, which learns from every training item,
+    and embed the calibration queries with it; name the encoder that `kb eval --heldout`
+    measures on the held-out concepts, which learns without them."""
     corpus = corpus_for(root, folder, concepts)
     for problem in corpus.problems:
         progress(f"training corpus: refused {problem}")
     args = (concepts, chunks, concept_vectors, chunk_vectors, progress)
     name = finetune.query_model(root, base, corpus.learned, *args) if not corpus.empty else None
-    measuring = finetune.query_model(root, base, corpus.train, *args) if name else None
+    hidden = frozenset(corpus.held_titles)
+    measuring = (
+        model_name(finetune.model_key(base.name, corpus.unseen, concepts, hidden=hidden))
+        if name
+        else None
+    )
     reader = Embedder(name, root=root) if name else base
     texts = calibration_texts(corpus, concepts)
     with closing(EmbeddingCache(root / "embeddings.sqlite", reader.name)) as cache:
@@ -90,8 +104,13 @@ def learn(
         # what the measuring encoder's variant compares with (its examples never name a
         # held-out concept, so the held-out items are not examples of themselves)
         "measuring": {
-            "texts": {LIKE_IN: example_texts(corpus.train, concepts)},
-            "example_concepts": example_concepts(corpus.train, concepts),
+            "texts": {LIKE_IN: example_texts(corpus.unseen, concepts)},
+            "example_concepts": example_concepts(corpus.unseen, concepts),
+            "items": [
+                {"text": i.text, "concepts": list(i.concepts), "avoid": list(i.avoid)}
+                for i in corpus.unseen
+            ],
+            "hidden": sorted(hidden),
         },
         "held_titles": sorted(corpus.held_titles),
         "heldout_items": labelled(corpus.heldout_items, "item"),
@@ -99,6 +118,27 @@ def learn(
         "refused": corpus.problems,
     }
     return Learned(name, vectors, record, summary)
+
+
+def measuring_model(kb: KnowledgeBase, progress: Callable[[str], None]) -> str | None:
+    """The encoder that measures the held-out concepts, trained now if it is not built yet
+    (from what the version recorded: the same key as the build named)."""
+    name = kb.manifest.get("training", {}).get("measuring_model")
+    record = kb.training.get("measuring", {})
+    if not name or (kb.root / name).is_dir():
+        return name
+    base = Embedder(kb.manifest["model"], root=kb.root)
+    with closing(EmbeddingCache(kb.root / "embeddings.sqlite", base.name)) as cache:
+        chunk_vectors, _ = embed_cached(base, cache, [c.embed_text for c in kb.chunks])
+    items = [
+        Item(r["text"], tuple(r["concepts"]), tuple(r["avoid"])) for r in record.get("items", [])
+    ]
+    hidden = frozenset(record.get("hidden", []))
+    args = (kb.concepts, kb.chunks, kb.concept_vectors, chunk_vectors, progress)
+    trained = finetune.query_model(kb.root, base, items, *args, hidden=hidden)
+    if trained != name:  # the record and the manifest disagree: say so rather than mismeasure
+        raise KBError(f"the held-out encoder of {kb.version} cannot be rebuilt as recorded")
+    return name
 
 
 def lookups(concepts: list[Concept]) -> list[Concept]:

@@ -11,9 +11,11 @@ feedback joins as items too: a thumbs-up is a label, a thumbs-down an `avoid`.
 
 Items are split by a hash of their text (and of their titles), so the split never depends on
 file order and an item keeps its part as the corpus grows:
-- concepts held out: about 1 in 10 labelled titles; a second encoder, trained without their
-  items, is measured on them: they stand for a new document, on which it must do no worse
-  than the untouched model (the product's own encoder does learn from them);
+- concepts held out: about 1 in 10 labelled titles. The items whose best answer is one of
+  them are held out; a second encoder, which never sees those titles (they are taken out of
+  the other items' labels too), is measured on them: they stand for a new document, on
+  which it must do no worse than the untouched model (the product's own encoder does learn
+  from them);
 - items held out: about 1 in 7 of the rest, for evaluation only;
 - calibration: another 1 in 7 (and part of the off-topic items), for the abstention fit, on
   which the model has not trained;
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kb.feedback import UP, Vote
@@ -64,6 +66,16 @@ class TrainingCorpus:
     @property
     def empty(self) -> bool:
         return not self.train
+
+    @property
+    def unseen(self) -> list[Item]:
+        """What the measuring encoder trains on: the training part, with the held-out titles
+        taken out of its labels, so that those concepts are as new to it as a new
+        document's would be."""
+        return [
+            replace(i, concepts=tuple(t for t in i.concepts if t not in self.held_titles))
+            for i in self.train
+        ]
 
     @property
     def learned(self) -> list[Item]:
@@ -184,7 +196,7 @@ def part_of(corpus: TrainingCorpus, item: Item) -> list[Item]:
         if part == 0:
             return corpus.heldout_items
         return corpus.calibration if part <= 2 else corpus.reference
-    if set(item.concepts) & corpus.held_titles:
+    if item.concepts[0] in corpus.held_titles:
         return corpus.heldout_concepts
     part = bucket("item:" + item.text, ITEM_HOLDOUT)
     if part == 0:

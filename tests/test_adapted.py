@@ -210,3 +210,37 @@ def test_feedback_reaches_the_next_model(real_kb, real_store, tmp_path) -> None:
     examples = dict(zip(after.training["texts"][LIKE_IN], after.training["example_concepts"]))
     assert examples[query] == ["Participation and Involvement"]
     assert (kb_dir / after.manifest["query_model"]).is_dir()
+
+
+def test_the_held_out_encoder_is_trained_when_first_measured(real_kb, real_store, tmp_path):
+    """A build trains only the product's encoder; `kb eval --heldout` trains the one that
+    never saw the held-out concepts, once, under the name the build recorded."""
+    from ingest.learning import measuring_model
+    from kb.text import normalise
+
+    titles = [c.title for c in real_store.concepts if c.kind in ("principle", "practice")]
+    held = next(t for t in titles if training.bucket("concept:" + normalise(t), 10) == 0)
+    kept = next(t for t in titles if training.bucket("concept:" + normalise(t), 10) != 0)
+    rows = [
+        {"text": "our bakers ignore the new order screen", "concepts": [kept, held]},
+        {"text": "the van drivers keep a paper log instead of the app", "concepts": [kept]},
+        {"text": "nobody at the salon asked the stylists first", "concepts": [held, kept]},
+    ]
+    folder = tmp_path / "training"
+    folder.mkdir()
+    (folder / "few.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    kb_dir = real_kb.copy_to(tmp_path / "kb")
+    done = run_kb("ingest", "--kb-dir", str(kb_dir), "--training", str(folder), "--json")
+    assert done.returncode == 0, done.stderr
+    kb = open_kb(kb_dir)
+    name = kb.manifest["training"]["measuring_model"]
+    assert name and name != kb.manifest["query_model"]
+    assert not (kb_dir / name).exists()  # named by the build, not trained by it
+    assert kb.training["measuring"]["hidden"] == [held]
+    assert all(held not in r["concepts"] for r in kb.training["measuring"]["items"])
+    said: list[str] = []
+    assert measuring_model(kb, said.append) == name
+    assert (kb_dir / name).is_dir() and any("training the query encoder" in s for s in said)
+    said.clear()
+    assert measuring_model(kb, said.append) == name
+    assert not any("training the query encoder" in s for s in said)

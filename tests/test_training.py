@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ingest import training
+import numpy as np
+
+from ingest import finetune, training
 from ingest.training import Item
 from kb.feedback import DOWN, UP, Vote
+from kb.model import Concept
 
 TITLES = ["Joint Optimization", "Change Management and Employee Resistance", "Phased Rollout"]
 
@@ -79,15 +82,25 @@ def test_the_split_depends_on_the_text_only(tmp_path: Path) -> None:
     assert {i.off_topic for i in first.reference} == {True}
 
 
-def test_items_of_a_held_out_concept_never_train(tmp_path: Path) -> None:
+def test_a_held_out_concept_is_never_seen_by_the_measuring_encoder(tmp_path: Path) -> None:
     titles = [f"Concept number {n}" for n in range(40)]
-    rows = [{"text": f"case {n}", "concepts": [titles[n % 40]]} for n in range(400)]
+    rows = [
+        {"text": f"case {n}", "concepts": [titles[n % 40], titles[(n * 7 + 3) % 40]]}
+        for n in range(400)
+    ]
     write(tmp_path, "x.jsonl", rows)
     corpus = training.build(tmp_path, titles)
-    assert corpus.held_titles  # about one in ten of the labelled titles
-    assert len(corpus.held_titles) < len(titles) / 4
-    assert all(set(i.concepts) & corpus.held_titles for i in corpus.heldout_concepts)
-    assert not any(set(i.concepts) & corpus.held_titles for i in corpus.train)
+    held = corpus.held_titles
+    assert held  # about one in ten of the labelled titles
+    assert len(held) < len(titles) / 4
+    # items whose best answer is held out are measured, never trained on by that encoder
+    assert corpus.heldout_concepts
+    assert all(i.concepts[0] in held for i in corpus.heldout_concepts)
+    assert not any(i.concepts[0] in held for i in corpus.train)
+    # a held title as a later answer is taken out of the labels it trains on
+    assert any(set(i.concepts) & held for i in corpus.train)
+    assert not any(set(i.concepts) & held for i in corpus.unseen)
+    assert [i.text for i in corpus.unseen] == [i.text for i in corpus.train]
 
 
 def test_feedback_votes_become_training_items_and_change_the_digest(tmp_path: Path) -> None:
@@ -104,3 +117,30 @@ def test_feedback_votes_become_training_items_and_change_the_digest(tmp_path: Pa
     fed = [i for i in after.train if i.source == "feedback"]
     assert fed == [Item("our cooks hate the new screens", (TITLES[1],), (TITLES[0],), "feedback")]
     assert after.digest() != before.digest()
+
+
+def test_hidden_concepts_are_neither_targets_nor_negatives() -> None:
+    """The measuring encoder's examples: a held-out concept must be as new to it as a new
+    document's, so no example may point at it or push away from it."""
+    concepts = [
+        Concept(
+            f"c{n}", f"Concept {n}", "principle", None, "d", "s", f"about {n}", chunks=[f"k{n}"]
+        )
+        for n in range(6)
+    ]
+    vectors = np.random.default_rng(0).normal(size=(6, 8)).astype(np.float32)
+    items = [
+        Item(f"case {n}", (f"Concept {n % 5}",), ("Concept 5",) if n == 0 else ())
+        for n in range(20)
+    ]
+    queries = np.repeat(vectors[5:], 20, axis=0)  # every case looks most like Concept 5
+    settings = finetune.Settings(hard_negatives=2, negative_pool=5)
+
+    def used(hidden: frozenset[str]) -> set[tuple[str, int]]:
+        rows = {f"k{n}": n for n in range(6)}
+        data = finetune.examples(items, concepts, rows, queries, vectors, settings, hidden)
+        return {(t.kind, t.row) for _, target, negatives in data for t in (target, *negatives)}
+
+    assert ("concept", 5) in used(frozenset()) and ("chunk", 5) in used(frozenset())
+    hidden = used(frozenset({"Concept 5"}))
+    assert ("concept", 5) not in hidden and ("chunk", 5) not in hidden
