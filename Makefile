@@ -8,6 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 KB_DIR ?= data/kb
 PORT ?= 8501
+ADDRESS ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
 .PHONY: run test test-fast install browser kb bench screenshot readme lint format clean
@@ -29,7 +30,7 @@ kb: install
 	@test -s $(KB_DIR)/CURRENT || $(BIN)/kb ingest data/docs --kb-dir $(KB_DIR) --verbose
 
 run: kb
-	KB_DIR=$(KB_DIR) $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	KB_DIR=$(KB_DIR) $(BIN)/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 test: install browser
 	$(BIN)/pytest -q

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kb.errors import KBError
 from kb.text import sha256_text
 
 BUNDLED = "sentence-transformers/all-MiniLM-L6-v2"
@@ -65,8 +66,11 @@ class Embedder:
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
-
-        return SentenceTransformer(self.location, device="cpu")
+        try:
+            return SentenceTransformer(self.location, device="cpu")
+        except (OSError, ValueError) as exc:  # not installed, not found, not a model
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise KBError(f"the model {self.name} cannot be loaded ({first})") from exc
 
     @cached_property
     def tokenizer(self):

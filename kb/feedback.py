@@ -13,7 +13,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from kb.errors import UsageError
+from kb.errors import KBError, UsageError
 from kb.store import resolve_kb_dir
 
 FILE = "feedback.sqlite"
@@ -31,6 +31,10 @@ CREATE TABLE IF NOT EXISTS feedback (
 CREATE INDEX IF NOT EXISTS feedback_query ON feedback (query, concept);
 """
 UP, DOWN = 1, -1
+
+
+class FeedbackUnavailable(KBError):
+    """The votes file cannot be read or written (a read-only folder, a damaged file)."""
 
 
 @dataclass
@@ -58,6 +62,11 @@ def connect(kb_dir: str | Path | None = None) -> sqlite3.Connection:
     return db
 
 
+def unavailable(root: Path, exc: Exception) -> FeedbackUnavailable:
+    """One line that names the file and what is wrong with it."""
+    return FeedbackUnavailable(f"the votes in {root / FILE} cannot be used ({exc})")
+
+
 def record(
     kb_dir: str | Path | None,
     query: str,
@@ -81,6 +90,7 @@ def record(
 
     Raises:
         UsageError: the vote is not 1 or -1, or the query is empty.
+        FeedbackUnavailable: the votes file cannot be written.
     """
     if vote not in (UP, DOWN):
         raise UsageError(f"a vote is 1 (up) or -1 (down), not {vote!r}")
@@ -94,12 +104,15 @@ def record(
         vote,
         kb_version,
     )
-    with closing(connect(kb_dir)) as db, db:
-        db.execute(
-            "INSERT INTO feedback (ts, query, concept, title, vote, kb_version) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (row.ts, row.query, row.concept, row.title, row.vote, row.kb_version),
-        )
+    try:
+        with closing(connect(kb_dir)) as db, db:
+            db.execute(
+                "INSERT INTO feedback (ts, query, concept, title, vote, kb_version) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (row.ts, row.query, row.concept, row.title, row.vote, row.kb_version),
+            )
+    except (sqlite3.Error, OSError) as exc:
+        raise unavailable(resolve_kb_dir(kb_dir), exc) from exc
     return row
 
 
@@ -108,8 +121,11 @@ def votes(kb_dir: str | Path | None = None) -> list[Vote]:
     root = resolve_kb_dir(kb_dir)
     if not (root / FILE).exists():
         return []
-    with closing(connect(root)) as db:
-        rows = db.execute(
-            "SELECT ts, query, concept, title, vote, kb_version FROM feedback ORDER BY id"
-        ).fetchall()
+    try:
+        with closing(connect(root)) as db:
+            rows = db.execute(
+                "SELECT ts, query, concept, title, vote, kb_version FROM feedback ORDER BY id"
+            ).fetchall()
+    except (sqlite3.Error, OSError) as exc:
+        raise unavailable(root, exc) from exc
     return [Vote(*row) for row in rows]

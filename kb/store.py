@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from kb import vectors as vector_index
-from kb.errors import KBCorrupt, KBError, KBNotFound
+from kb.errors import KBCorrupt, KBError, KBNotFound, UsageError
 from kb.model import (
     Block,
     Chunk,
@@ -49,6 +49,7 @@ from kb.versions import (
     record_published,
     version_dir,
     write_durably,
+    write_manifest,
 )
 
 SCHEMA_VERSION = 2  # 2: sections, glossary and refs live in documents.structure only
@@ -94,8 +95,15 @@ class KnowledgeBase:
 
 
 def resolve_kb_dir(kb_dir: str | Path | None = None) -> Path:
-    """--kb-dir, else $KB_DIR, else data/kb (the CLI contract)."""
-    return Path(kb_dir or os.environ.get("KB_DIR") or "data/kb")
+    """--kb-dir, else $KB_DIR, else data/kb (the CLI contract).
+
+    Raises:
+        UsageError: the path is a file: no ingest could ever make a KB there.
+    """
+    root = Path(kb_dir or os.environ.get("KB_DIR") or "data/kb")
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"{root} is a file, not a KB folder: give --kb-dir a folder")
+    return root
 
 
 def write_version(
@@ -183,7 +191,7 @@ def write_files(
         "index": index_info,
         "files": {name: file_digest(tmp / name) for name in FILES},
     }
-    write_durably(tmp / "manifest.json", json.dumps(manifest, indent=2))
+    write_manifest(tmp, manifest)
     fsync_dir(tmp)
 
 

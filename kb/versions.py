@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 from kb.errors import KBCorrupt
-from kb.text import sha256_file
+from kb.text import sha256_file, sha256_text
 
 FORMAT = 1
 KEEP_VERSIONS = 3
@@ -137,9 +137,28 @@ def referenced_models(root: Path) -> set[str]:
     return names - {None}
 
 
+MANIFEST_DIGEST = "manifest.sha256"  # beside manifest.json: the manifest is checked too
+# What a reader relies on, by type; a manifest without one of them is damaged.
+MANIFEST_FIELDS = {"model": str, "dimensions": int, "version": str, "files": dict, "index": dict}
+
+
+def write_manifest(folder: Path, manifest: dict) -> None:
+    """The manifest, then its own sha256: a changed byte in either is caught on load."""
+    text = json.dumps(manifest, indent=2)
+    write_durably(folder / "manifest.json", text)
+    write_durably(folder / MANIFEST_DIGEST, sha256_text(text) + "\n")
+
+
 def read_manifest(folder: Path) -> dict:
+    """The version's manifest, checked against its digest (when it has one) and its schema."""
     try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        raw = (folder / "manifest.json").read_text(encoding="utf-8")
+        digest = folder / MANIFEST_DIGEST
+        if digest.exists() and digest.read_text(encoding="utf-8").strip() != sha256_text(raw):
+            raise KBCorrupt(
+                f"{folder}/manifest.json is damaged (checksum mismatch); run `kb ingest --rebuild`"
+            )
+        manifest = json.loads(raw)
     except FileNotFoundError as exc:
         raise KBCorrupt(f"{folder} has no manifest; run `kb ingest --rebuild`") from exc
     except (ValueError, UnicodeDecodeError) as exc:
@@ -148,6 +167,11 @@ def read_manifest(folder: Path) -> dict:
         raise KBCorrupt(
             f"{folder} was written in KB format {manifest.get('format')}, this program reads "
             f"format {FORMAT}; run `kb ingest --rebuild`"
+        )
+    wrong = [k for k, kind in MANIFEST_FIELDS.items() if not isinstance(manifest.get(k), kind)]
+    if wrong:
+        raise KBCorrupt(
+            f"{folder}/manifest.json lacks {', '.join(wrong)}; run `kb ingest --rebuild`"
         )
     return manifest
 

@@ -17,7 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kb import catalog, feedback
-from kb.errors import UsageError
+from kb.errors import KBError, UsageError
 from kb.stats import stats
 from kb.store import current_version, open_kb
 from ui.page import html
@@ -29,6 +29,7 @@ APP = REPO / "app.py"
 SITUATION = "our staff resist the new software we bought and keep doing things the old way"
 OFF_TOPIC = "what time does the ferry to the island leave on sundays"
 SCRIPT = "<script>alert(1)</script>"
+MARKDOWN_NAME = "**bold** :red[red] $x^2$ [link](javascript:alert(1)).md"
 HOSTILE = f"""Skip to main content
 
 Fundamentals
@@ -123,6 +124,20 @@ def test_the_catalog_list_exports_as_csv():
     assert list(pd.read_csv(io.StringIO(concepts_csv([], {}))).columns)[0] == "title"
 
 
+@pytest.mark.parametrize("cell", ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\tx"])
+def test_a_csv_export_never_carries_a_live_formula(cell):
+    import io
+
+    import pandas as pd
+
+    from kb.model import Concept
+
+    concept = Concept("x", cell, "practice", None, "d", cell, "A safe definition.")
+    frame = pd.read_csv(io.StringIO(concepts_csv([concept], {})), keep_default_na=False)
+    assert frame.loc[0, "title"] == frame.loc[0, "section"] == "'" + cell
+    assert frame.loc[0, "definition"] == "A safe definition."
+
+
 def test_an_upload_name_cannot_leave_the_documents_folder():
     assert safe_name("../../etc/pricing.md") == "pricing.md"
     assert safe_name("C:\\Users\\me\\Pricing Notes.DOCX") == "Pricing Notes.DOCX"
@@ -173,6 +188,18 @@ def app(app_kb: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AppTes
     monkeypatch.setenv("KB_DIR", str(app_kb))
     monkeypatch.setenv("DOCS_DIR", str(tmp_path / "no-docs-here"))
     return AppTest.from_file(str(APP), default_timeout=60)
+
+
+SECRET = "a maintainer's long secret"
+
+
+def as_maintainer(at: AppTest, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The Documents view, unlocked with the maintainer secret the server was started with."""
+    monkeypatch.setenv("KB_MAINTAINER_SECRET", SECRET)
+    at.query_params["view"] = "documents"
+    run(at)
+    at.text_input(key="maintainer_secret").input(SECRET)
+    return run(at)
 
 
 def run(at: AppTest) -> AppTest:
@@ -338,9 +365,7 @@ def test_an_upload_is_saved_and_ingested(real_kb, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("KB_DIR", str(kb_dir))
     monkeypatch.setenv("DOCS_DIR", str(docs))
     before = current_version(kb_dir)
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.query_params["view"] = "documents"
-    run(at)
+    at = as_maintainer(AppTest.from_file(str(APP), default_timeout=120), monkeypatch)
     assert len(at.dataframe[0].value) == 3
     at.file_uploader[0].set_value(
         [
@@ -376,9 +401,7 @@ def test_an_upload_over_the_size_limit_is_refused_with_a_message(
     monkeypatch.setenv("KB_DIR", str(kb_dir))
     monkeypatch.setenv("DOCS_DIR", str(docs))
     monkeypatch.setenv("KB_MAX_UPLOAD_MB", "1")
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.query_params["view"] = "documents"
-    run(at)
+    at = as_maintainer(AppTest.from_file(str(APP), default_timeout=120), monkeypatch)
     big = ("# Big\n\n" + "A sentence about pricing for a small firm. " * 30_000).encode()
     at.file_uploader[0].set_value([("big.md", big, "text/markdown")])
     run(at)
@@ -402,6 +425,7 @@ def test_without_a_kb_the_page_says_so_and_a_reingest_builds_one(
     assert any("The library is empty" in m.value for m in at.markdown)
     at.button(key="open_documents").click()
     run(at)
+    as_maintainer(at, monkeypatch)
     at.button(key="reingest").click()
     run(at)
     assert current_version(kb_dir) is not None
@@ -430,3 +454,61 @@ def test_a_library_of_notes_without_headings_still_works(monkeypatch, tmp_path: 
     for view in ("frameworks", "documents"):
         at.segmented_control(key="view").set_value(view)
         run(at)
+
+
+def test_progress_lines_show_a_file_name_as_plain_text(
+    real_kb, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    """A file name full of markdown must not become a link, red text or maths in the
+    "reading ..." lines. The ingest is stopped after its first line, so the lines stay."""
+    import ui.page.documents as documents
+
+    def ingest_that_fails(paths, kb_dir, progress, **_):
+        progress(f"reading {MARKDOWN_NAME}")
+        raise KBError("stopped by the test")
+
+    monkeypatch.setattr(documents, "ingest", ingest_that_fails)
+    monkeypatch.setenv("KB_DIR", str(real_kb.copy_to(tmp_path / "kb")))
+    monkeypatch.setenv("DOCS_DIR", str(tmp_path / "docs"))
+    at = as_maintainer(AppTest.from_file(str(APP), default_timeout=120), monkeypatch)
+    at.button(key="reingest").click()
+    run(at)
+    assert f"reading {MARKDOWN_NAME}" in [t.value for t in at.text]
+    assert not any("bold" in m.value for m in at.markdown)
+
+
+def test_without_the_maintainer_secret_the_page_cannot_change_the_library(
+    real_kb, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    monkeypatch.setenv("KB_DIR", str(real_kb.copy_to(tmp_path / "kb")))
+    monkeypatch.setenv("DOCS_DIR", str(tmp_path / "docs"))
+    monkeypatch.delenv("KB_MAINTAINER_SECRET", raising=False)
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.query_params["view"] = "documents"
+    run(at)
+    assert any("read-only" in i.value for i in at.info)
+    assert not at.file_uploader and not [b for b in at.button if b.key == "reingest"]
+    monkeypatch.setenv("KB_MAINTAINER_SECRET", SECRET)
+    run(at)
+    assert not at.file_uploader  # the secret is set, but this visitor does not know it
+    at.text_input(key="maintainer_secret").input("a guess")
+    run(at)
+    assert any("not the maintainer secret" in e.value for e in at.error)
+    assert not at.file_uploader
+    at.text_input(key="maintainer_secret").input(SECRET)
+    run(at)
+    assert at.file_uploader and [b for b in at.button if b.key == "reingest"]
+
+
+def test_a_damaged_votes_file_does_not_break_the_documents_view(
+    real_kb, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    kb_dir = real_kb.copy_to(tmp_path / "kb")
+    (kb_dir / feedback.FILE).write_bytes(b"no database here" * 100)
+    monkeypatch.setenv("KB_DIR", str(kb_dir))
+    monkeypatch.setenv("DOCS_DIR", str(tmp_path / "docs"))
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.query_params["view"] = "documents"
+    run(at)
+    assert any("cannot be used" in w.value for w in at.warning)
+    assert len(at.dataframe[0].value) == 3  # the library is still listed

@@ -47,6 +47,9 @@ STARTUP_SECONDS = 90
 WAIT_MS = 60_000
 
 
+SECRET = "the e2e maintainer secret"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -76,6 +79,7 @@ def serve(kb_dir: Path, workdir: Path) -> Iterator[str]:
     log = workdir / "streamlit.log"
     env = {**os.environ, "KB_DIR": str(kb_dir), "DOCS_DIR": str(workdir / "docs")}
     env["HF_HUB_OFFLINE"] = "1"
+    env["KB_MAINTAINER_SECRET"] = SECRET
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [
@@ -245,6 +249,8 @@ def test_an_uploaded_document_is_ingested_and_its_markup_stays_text(server: str,
     from playwright.sync_api import expect
 
     page.goto(f"{server}/?view=documents")
+    page.get_by_label("Maintainer secret").fill(SECRET)
+    page.get_by_label("Maintainer secret").press("Enter")
     upload = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
     expect(upload).to_be_attached(timeout=WAIT_MS)
     upload.set_input_files(

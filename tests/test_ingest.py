@@ -266,7 +266,9 @@ def start_rebuild(kb_dir: Path, docs: Path, log: Path) -> subprocess.Popen:
     env.pop("KB_DIR", None)
     with open(log, "wb") as err:
         return subprocess.Popen(
-            [str(KB_BIN), "ingest", "--rebuild", "--verbose", "--kb-dir", str(kb_dir), str(docs)],
+            # --yes: the "writing" moment drops two of the three documents on purpose
+            [str(KB_BIN), "ingest", "--rebuild", "--yes", "--verbose", "--kb-dir", str(kb_dir)]
+            + [str(docs)],
             stdout=subprocess.DEVNULL,
             stderr=err,
             cwd=REPO,

@@ -501,6 +501,15 @@ def damage_version_file(name: str, how):
     return damage
 
 
+def without_files_field(kb_dir: Path) -> None:
+    """A manifest of a KB written before manifests had digests, missing its file list."""
+    folder = kb_dir / "versions" / current_version(kb_dir)
+    (folder / "manifest.sha256").unlink()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    del manifest["files"]
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
 DAMAGE = {
     "vectors.faiss truncated": damage_version_file("vectors.faiss", truncate),
     "kb.sqlite bytes flipped": damage_version_file("kb.sqlite", flip_bytes),
@@ -510,6 +519,10 @@ DAMAGE = {
     "manifest.json garbage": damage_version_file(
         "manifest.json", lambda p: p.write_bytes(b"{\x00\xff not json")
     ),
+    "manifest.json value altered": damage_version_file(
+        "manifest.json", lambda p: p.write_text(p.read_text().replace('"chunks": ', '"chunks": 1'))
+    ),
+    "manifest.json without a field or its digest": lambda d: without_files_field(d),
     "CURRENT names a missing version": lambda d: (d / "CURRENT").write_text("v999999\n"),
     "CURRENT binary garbage": lambda d: (d / "CURRENT").write_bytes(b"\xff\xfe\x00\x9c garbage"),
     "version folder deleted": lambda d: shutil.rmtree(d / "versions" / current_version(d)),

@@ -16,6 +16,7 @@ import click
 
 from kb.errors import KBError, UsageError
 from kb.model import LEVELS
+from kb.text import strip_control
 
 KB_DIR_HELP = "KB folder (default: $KB_DIR, else data/kb)."
 
@@ -41,8 +42,14 @@ def verbose_option(f):
     )(f)
 
 
+def say(text: str = "", err: bool = False) -> None:
+    """Print one line. Everything the command prints passes here: document text, titles and
+    file names may carry terminal escapes, which must never reach the terminal."""
+    click.echo(strip_control(str(text)), err=err)
+
+
 def emit(obj) -> None:
-    click.echo(json.dumps(obj, ensure_ascii=False))
+    say(json.dumps(obj, ensure_ascii=False))
 
 
 LEVEL = click.Choice(LEVELS, case_sensitive=False)
@@ -122,22 +129,22 @@ def run_and_report(
     if as_json:
         emit(asdict(report))
     else:
-        click.echo(
+        say(
             f"{report.version}: {report.documents} documents, {report.chunks} chunks, "
             f"{report.concepts} concepts; embedded {report.embedded} in {report.seconds:.1f}s"
         )
         for label in ("added", "changed", "removed", "unchanged"):
             for path in getattr(report, label):
-                click.echo(f"  {label:9} {path}")
+                say(f"  {label:9} {path}")
     for rejected in report.rejected:
-        click.echo(f"rejected: {rejected.path}: {rejected.reason}", err=True)
+        say(f"rejected: {rejected.path}: {rejected.reason}", err=True)
     if report.rejected:
         sys.exit(3)
 
 
 def say_progress(line: str) -> None:
     """Each ingest step on stderr, so a maintainer sees where a long ingest stands."""
-    click.echo(f"ingest: {line}", err=True)
+    say(f"ingest: {line}", err=True)
 
 
 @cli.command()
@@ -156,7 +163,7 @@ def stats(kb_dir: str | None, as_json: bool) -> None:
         emit(info)
         return
     for key, value in info.items():
-        click.echo(f"{key:>11}: {value}")
+        say(f"{key:>11}: {value}")
 
 
 @cli.command()
@@ -168,8 +175,8 @@ def stats(kb_dir: str | None, as_json: bool) -> None:
 @click.option("--doc", help="Only concepts from this document id.")
 @click.option(
     "--batch",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="JSON lines {id, query}: one answer line each, in order.",
+    type=click.File("rb"),
+    help="JSON lines {id, query} (a file, or - for stdin): one answer line each, in order.",
 )
 @kb_dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one line per query).")
@@ -184,9 +191,12 @@ def recommend(text, k, level, doc, batch, kb_dir, as_json) -> None:
         raise UsageError("the query is empty: describe your situation in a few words")
     recommender = Recommender.load(kb_dir)
     if batch is not None:
-        items = read_batch(batch)
-        for answer in recommender.recommend_many(items, k=k, level=level, doc=doc):
-            emit(asdict(answer))
+        failed = 0
+        for lines in chunked(enumerate(batch, start=1), BATCH_CHUNK):
+            failed += answer_batch(recommender, lines, k=k, level=level, doc=doc)
+        if failed:
+            say(f"error: {failed} line(s) of the batch could not be answered", err=True)
+            sys.exit(3)
         return
     answer = recommender.recommend(text, k=k, level=level, doc=doc)
     if as_json:
@@ -195,31 +205,68 @@ def recommend(text, k, level, doc, batch, kb_dir, as_json) -> None:
         render_answer(answer)
 
 
-def read_batch(path: Path) -> list[tuple[str, str]]:
-    items = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            items.append((row.get("id"), row["query"]))
-        except (ValueError, KeyError, AttributeError) as exc:
-            raise UsageError(f"{path}:{n}: expected a JSON object with a query ({exc})") from exc
-    return items
+BATCH_CHUNK = 64  # lines read, answered in one embedding batch and printed, at a time
+
+
+def chunked(rows, size: int):
+    """Lists of up to `size` rows, read lazily: a long batch streams."""
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def answer_batch(recommender, lines: list[tuple[int, bytes]], **filters) -> int:
+    """Answer and print one chunk of batch lines in order; returns how many failed.
+
+    A line that cannot be answered prints {"id", "line", "error"} in its place."""
+    parsed = [(n, *batch_line(raw)) for n, raw in lines if raw.strip()]
+    good = [(qid, query) for _, qid, query, error in parsed if error is None]
+    answers = iter(recommender.recommend_many(good, **filters) if good else [])
+    for n, qid, _, error in parsed:
+        emit(asdict(next(answers)) if error is None else {"id": qid, "line": n, "error": error})
+    sys.stdout.flush()
+    return sum(1 for *_, error in parsed if error is not None)
+
+
+def batch_line(raw: bytes) -> tuple[object, str | None, str | None]:
+    """(id, query, None) for a usable line, else (id if known, None, what is wrong)."""
+    from recommender.service import prepare
+
+    try:
+        row = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None, None, "the line is not valid UTF-8"
+    except ValueError as exc:
+        return None, None, f"not JSON ({exc})"
+    if not isinstance(row, dict):
+        return None, None, "expected a JSON object with a query"
+    qid, query = row.get("id"), row.get("query")
+    if not isinstance(query, str):
+        return qid, None, "the query must be text"
+    try:
+        prepare(query)
+    except UsageError as exc:
+        return qid, None, str(exc)
+    return qid, query, None
 
 
 def render_answer(answer) -> None:
     if answer.notice:
-        click.echo(f"note: {answer.notice}", err=True)
+        say(f"note: {answer.notice}", err=True)
     if answer.abstained:
-        click.echo(f"Nothing in the documents fits this: {answer.reason}.")
+        say(f"Nothing in the documents fits this: {answer.reason}.")
         return
     for rec in answer.recommendations:
-        click.echo(f"{rec.rank}. {rec.title}  [{rec.kind}, {rec.level or 'any level'}]")
-        click.echo(f"   {rec.guidance}")
+        say(f"{rec.rank}. {rec.title}  [{rec.kind}, {rec.level or 'any level'}]")
+        say(f"   {rec.guidance}")
         if rec.passages:
             p = rec.passages[0]
-            click.echo(f"   source: {p.doc} / {p.section}")
+            say(f"   source: {p.doc} / {p.section}")
 
 
 @cli.command()
@@ -241,7 +288,7 @@ def concepts(kind, level, doc, kb_dir, as_json) -> None:
         emit([concept_row(c) for c in found])
         return
     for c in found:
-        click.echo(f"{c.kind:9}  {c.level or '':12}  {c.title}")
+        say(f"{c.kind:9}  {c.level or '':12}  {c.title}")
 
 
 @cli.command()
@@ -270,25 +317,25 @@ def show(name, kb_dir, as_json) -> None:
             }
         )
         return
-    click.echo(f"{c.title}  [{c.kind}; {', '.join(c.levels) or 'no level'}]")
-    click.echo(f"\n{c.definition}\n")
+    say(f"{c.title}  [{c.kind}; {', '.join(c.levels) or 'no level'}]")
+    say(f"\n{c.definition}\n")
     for key, value in c.fields.items():
-        click.echo(f"  {key}: {value}")
-    click.echo("Sources:")
+        say(f"  {key}: {value}")
+    say("Sources:")
     for s in c.sources:
-        click.echo(f"  - {d.documents.get(s.doc, s.doc)} / {s.section} ({s.level or '-'})")
+        say(f"  - {d.documents.get(s.doc, s.doc)} / {s.section} ({s.level or '-'})")
     for p in d.passages[:3]:
-        click.echo(f'    "{short(p.text)}"')
+        say(f'    "{short(p.text)}"')
     if c.references:
-        click.echo("References:")
+        say("References:")
         for r in c.references:
-            click.echo(f"  - {r}")
+            say(f"  - {r}")
     if d.parent:
-        click.echo(f"Part of: {d.parent.title}")
+        say(f"Part of: {d.parent.title}")
     if d.children:
-        click.echo("Parts: " + "; ".join(x.title for x in d.children))
+        say("Parts: " + "; ".join(x.title for x in d.children))
     if d.related:
-        click.echo("Related: " + "; ".join(x.title for x in d.related))
+        say("Related: " + "; ".join(x.title for x in d.related))
 
 
 @cli.command(name="eval")
@@ -303,30 +350,38 @@ def show(name, kb_dir, as_json) -> None:
 def evaluate(files, k, heldout, kb_dir, as_json, verbose) -> None:
     """Score the product, the untouched model and two baselines on labelled queries.
 
+    --heldout trains, the first time for a KB version, the encoder that measures the
+    held-out concepts (a few minutes).
+
     Example: kb eval ../shared/eval/situations.jsonl ../shared/eval/dev.jsonl --heldout
     """
     from recommender.evaluate import compare
 
+    if heldout:  # the encoder that never saw the held-out concepts: trained on first use
+        from ingest.learning import measuring_model
+        from kb.store import open_kb
+
+        measuring_model(open_kb(kb_dir), say_progress)
     report = compare(list(files), k=k, kb_dir=kb_dir, heldout=heldout)
     if as_json:
         emit(report)
         return
     for n, scored in enumerate(report["sets"]):
-        click.echo(("\n" if n else "") + f"{scored['file']} ({k=})")
+        say(("\n" if n else "") + f"{scored['file']} ({k=})")
         render_eval(scored["systems"], verbose)
 
 
 def render_eval(systems: dict, verbose: bool) -> None:
     keys = [k for k in next(iter(systems.values())) if k not in ("per_query", "queries", "missing")]
-    click.echo(f"{'':28}" + "".join(f"{k:>15}" for k in keys))
+    say(f"{'':28}" + "".join(f"{k:>15}" for k in keys))
     for name, figures in systems.items():
         cells = "".join(
             f"{'-' if figures[k] is None else format(figures[k], '.4f'):>15}" for k in keys
         )
-        click.echo(f"{name:28}{cells}")
+        say(f"{name:28}{cells}")
     if verbose:
         for qid, row in systems["product"]["per_query"].items():
-            click.echo(f"  {qid}: " + ", ".join(f"{k}={v:.2f}" for k, v in row.items()))
+            say(f"  {qid}: " + ", ".join(f"{k}={v:.2f}" for k, v in row.items()))
 
 
 def main() -> None:
@@ -335,22 +390,22 @@ def main() -> None:
     try:
         cli.main(args=[a for a in sys.argv[1:] if a != "--debug"], standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("aborted", err=True)
+        say("aborted", err=True)
         sys.exit(1)
     except click.UsageError as exc:
-        click.echo(f"error: {exc.format_message()}", err=True)
+        say(f"error: {exc.format_message()}", err=True)
         sys.exit(2)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except KBError as exc:
         if debug:
             traceback.print_exc()
-        click.echo(f"error: {exc}", err=True)
+        say(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
     except Exception as exc:  # the one place unexpected failures become a clear line
         if debug:
             traceback.print_exc()
-        click.echo(f"error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True)
+        say(f"error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True)
         sys.exit(1)
 
 

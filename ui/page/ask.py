@@ -197,7 +197,11 @@ def vote(key: str, query: str, concept: str, title: str, version: str) -> None:
     if value is None:  # a vote taken back: the earlier row stays, a new vote will follow
         return
     vote_value = feedback.UP if value == 1 else feedback.DOWN
-    feedback.record(resolve_kb_dir(), query, concept, title, vote_value, version)
+    try:
+        feedback.record(resolve_kb_dir(), query, concept, title, vote_value, version)
+    except feedback.FeedbackUnavailable as exc:
+        st.toast(f"Your vote could not be saved: {exc}.", icon=":material/error:")
+        return
     st.toast("Thanks, your vote is saved.", icon=":material/thumb_up:")
 
 

@@ -22,7 +22,7 @@ from kb.errors import KBError
 from kb.stats import per_document, stats
 from kb.store import KnowledgeBase, resolve_kb_dir
 from recommender import Recommender
-from ui.page import html, upload
+from ui.page import html, maintainer, upload
 from ui.page.load import docs_dir, load_embedder, load_recommender, training_dir
 
 # The library's figures: metric label -> key of `kb.stats.stats`.
@@ -86,7 +86,10 @@ def library(kb: KnowledgeBase) -> None:
 
 
 def upload_and_ingest(rec: Recommender | None) -> None:
-    """The uploader with its notes, the rebuild switch and the re-ingest button."""
+    """The uploader with its notes, the rebuild switch and the re-ingest button, for the
+    maintainer only (`ui.page.maintainer`)."""
+    if not maintainer.unlocked():
+        return
     folder = docs_dir()
     nonce = st.session_state.setdefault("upload_nonce", 0)
     files = st.file_uploader(
@@ -145,7 +148,7 @@ def run_ingest(
                 resolve_kb_dir(),
                 rebuild=rebuild,
                 embedder=load_embedder(model),
-                progress=st.write,
+                progress=st.text,  # plain text: a file name must not render as markdown
                 training=training_dir(),
             )
         except KBError as exc:
@@ -192,7 +195,11 @@ def ingest_report(report: dict) -> None:
 
 def votes_summary() -> None:
     """The Ask view's votes, so a maintainer sees which answers did not help."""
-    stored = feedback.votes(resolve_kb_dir())
+    try:
+        stored = feedback.votes(resolve_kb_dir())
+    except feedback.FeedbackUnavailable as exc:
+        st.warning(html.md_escape(str(exc)), icon=":material/warning:")
+        return
     if not stored:
         return
     up = sum(v.vote == feedback.UP for v in stored)

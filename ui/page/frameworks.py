@@ -216,7 +216,7 @@ def comparison(kb: KnowledgeBase, titles: dict[str, str]) -> None:
     st.table(shown)
     st.download_button(
         "Download the comparison (CSV)",
-        table.to_csv(index=False),
+        safe_csv(table),
         file_name="framework-comparison.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -247,4 +247,17 @@ def concepts_csv(concepts: list[Concept], doc_titles: dict[str, str]) -> str:
                 "id": row["id"],
             }
         )
-    return pd.DataFrame(rows, columns=CSV_COLUMNS).to_csv(index=False)
+    return safe_csv(pd.DataFrame(rows, columns=CSV_COLUMNS))
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula
+
+
+def safe_csv(frame: pd.DataFrame) -> str:
+    """The table as CSV, with every cell a spreadsheet would evaluate (`=HYPERLINK(...)` from
+    a document) turned into text by a leading quote, as OWASP's CSV-injection advice says."""
+
+    def inert(value):
+        return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+    return frame.map(inert).to_csv(index=False)
