@@ -14,6 +14,7 @@ import re
 
 import numpy as np
 
+from kb import vectors as vector_index
 from kb.model import KINDS, Block, Chunk, Concept, ParsedDocument, Section, Source
 from kb.text import SENTENCE_END, words
 
@@ -277,17 +278,22 @@ def embedding_text(concept: Concept) -> str:
 
 
 def link_related(concepts: list[Concept], vectors: np.ndarray) -> None:
-    """Link each concept to its nearest others by meaning (not its parent or children)."""
+    """Link each concept to its nearest others by meaning (not its parent or children).
+
+    A nearest-neighbour search (the KB's own FAISS index type), never the full matrix of
+    every pair: 20,000 concepts would need 1.6 GB for it."""
     if len(concepts) < 2:
         return
-    sims = vectors @ vectors.T
-    np.fill_diagonal(sims, -1.0)
+    index, _ = vector_index.build(vectors)
+    want = min(len(concepts), RELATED_MAX * 3 + 1)  # +1: a concept finds itself first
+    scores, rows = index.search(np.ascontiguousarray(vectors, dtype=np.float32), want)
     for i, concept in enumerate(concepts):
         family = {concept.parent, *concept.children}
-        order = np.argsort(-sims[i])
         related = []
-        for j in order[: RELATED_MAX * 3]:
-            if sims[i, j] < RELATED_MIN_SIMILARITY or len(related) == RELATED_MAX:
+        for score, j in zip(scores[i], rows[i]):
+            if j == i or j < 0:
+                continue
+            if score < RELATED_MIN_SIMILARITY or len(related) == RELATED_MAX:
                 break
             if concepts[j].id not in family:
                 related.append(concepts[j].id)

@@ -31,6 +31,8 @@ CREATE TABLE IF NOT EXISTS feedback (
 CREATE INDEX IF NOT EXISTS feedback_query ON feedback (query, concept);
 """
 UP, DOWN = 1, -1
+MAX_QUERY_CHARS = 2000  # what the recommender reads of a question; a vote keeps no more
+MAX_VOTES = 20_000  # the newest votes kept: the file stays a few MB, however busy the page
 
 
 class FeedbackUnavailable(KBError):
@@ -98,7 +100,7 @@ def record(
         raise UsageError("a vote needs the query it was given on")
     row = Vote(
         time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        query,
+        query[:MAX_QUERY_CHARS],
         concept,
         title,
         vote,
@@ -111,21 +113,40 @@ def record(
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (row.ts, row.query, row.concept, row.title, row.vote, row.kb_version),
             )
+            # the oldest go first once the cap is reached (ids only grow: AUTOINCREMENT)
+            db.execute(
+                "DELETE FROM feedback WHERE id <= (SELECT MAX(id) FROM feedback) - ?",
+                (MAX_VOTES,),
+            )
     except (sqlite3.Error, OSError) as exc:
         raise unavailable(resolve_kb_dir(kb_dir), exc) from exc
     return row
 
 
-def votes(kb_dir: str | Path | None = None) -> list[Vote]:
-    """Every vote stored in a KB folder, oldest first ([] when nobody has voted yet)."""
+def votes(kb_dir: str | Path | None = None, latest: int | None = None) -> list[Vote]:
+    """The votes stored in a KB folder, oldest first: all, or the `latest` few ([] when
+    nobody has voted yet)."""
+    order = "ORDER BY id" if latest is None else f"ORDER BY id DESC LIMIT {int(latest)}"
+    rows = query_votes(
+        kb_dir, f"SELECT ts, query, concept, title, vote, kb_version FROM feedback {order}"
+    )
+    return [Vote(*row) for row in (rows if latest is None else reversed(rows))]
+
+
+def counts(kb_dir: str | Path | None = None) -> tuple[int, int]:
+    """(helpful, not helpful): counted by the database, fast however many votes there are."""
+    rows = query_votes(
+        kb_dir, "SELECT COALESCE(SUM(vote = 1), 0), COALESCE(SUM(vote = -1), 0) FROM feedback"
+    )
+    return tuple(rows[0]) if rows else (0, 0)
+
+
+def query_votes(kb_dir: str | Path | None, sql: str) -> list[tuple]:
     root = resolve_kb_dir(kb_dir)
     if not (root / FILE).exists():
         return []
     try:
         with closing(connect(root)) as db:
-            rows = db.execute(
-                "SELECT ts, query, concept, title, vote, kb_version FROM feedback ORDER BY id"
-            ).fetchall()
+            return db.execute(sql).fetchall()
     except (sqlite3.Error, OSError) as exc:
         raise unavailable(root, exc) from exc
-    return [Vote(*row) for row in rows]

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ingest import gather
@@ -321,3 +322,62 @@ def test_a_kb_whose_model_is_not_installed_says_so_in_one_line(
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: the model fake-hash-64 cannot be loaded")
+
+
+def unit_vectors(n: int, seed: int = 0) -> np.ndarray:
+    vectors = np.random.default_rng(seed).normal(size=(n, 384)).astype(np.float32)
+    vectors[n // 2 :] = vectors[: n - n // 2] + 0.3 * vectors[n // 2 :]  # close pairs
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def concepts_for(n: int) -> list:
+    from kb.model import Concept
+
+    return [Concept(f"c{i}", f"Concept {i}", "principle", None, "d", "s", "x") for i in range(n)]
+
+
+def test_related_concepts_are_the_nearest_ones() -> None:
+    from ingest.concepts import RELATED_MAX, RELATED_MIN_SIMILARITY, link_related
+
+    vectors, concepts = unit_vectors(200), concepts_for(200)
+    link_related(concepts, vectors)
+    sims = vectors @ vectors.T
+    np.fill_diagonal(sims, -1)
+    for i, concept in enumerate(concepts):
+        best = [
+            f"c{j}"
+            for j in np.argsort(-sims[i])[:RELATED_MAX]
+            if sims[i, j] >= RELATED_MIN_SIMILARITY
+        ]
+        assert concept.related == best
+
+
+def test_linking_many_concepts_never_builds_the_matrix_of_every_pair() -> None:
+    import tracemalloc
+
+    from ingest.concepts import link_related
+
+    vectors, concepts = unit_vectors(6000), concepts_for(6000)
+    tracemalloc.start()
+    link_related(concepts, vectors)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 40e6, f"{peak / 1e6:.0f} MB; every pair would take {6000**2 * 4 / 1e6:.0f} MB"
+    assert sum(bool(c.related) for c in concepts) >= 3000
+
+
+def test_votes_stay_bounded_and_their_summary_is_counted_by_the_database(
+    tmp_path, monkeypatch
+) -> None:
+    from kb import feedback
+
+    monkeypatch.setattr(feedback, "MAX_VOTES", 50)
+    for n in range(80):
+        feedback.record(tmp_path, f"question {n} " + "x" * 5000, "c", "Concept", (-1) ** n)
+    stored = feedback.votes(tmp_path)
+    assert len(stored) == 50 and stored[0].query.startswith("question 30 ")
+    assert max(len(v.query) for v in stored) == feedback.MAX_QUERY_CHARS
+    assert feedback.counts(tmp_path) == (25, 25)
+    latest = feedback.votes(tmp_path, latest=3)
+    assert [v.query.split(" x")[0] for v in latest] == ["question 77", "question 78", "question 79"]
+    assert feedback.counts(tmp_path / "nobody-voted") == (0, 0)

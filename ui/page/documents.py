@@ -193,15 +193,20 @@ def ingest_report(report: dict) -> None:
             )
 
 
+VOTES_SHOWN = 200  # the newest votes listed; the counts cover them all
+
+
 def votes_summary() -> None:
     """The Ask view's votes, so a maintainer sees which answers did not help."""
     try:
-        stored = feedback.votes(resolve_kb_dir())
+        up, down = feedback.counts(resolve_kb_dir())
+        latest = feedback.votes(resolve_kb_dir(), latest=VOTES_SHOWN) if up + down else []
     except feedback.FeedbackUnavailable as exc:
         st.warning(html.md_escape(str(exc)), icon=":material/warning:")
         return
-    if not stored:
+    if not latest:
         return
-    up = sum(v.vote == feedback.UP for v in stored)
-    with st.expander(f"Feedback from the Ask page: {up} helpful, {len(stored) - up} not"):
-        st.dataframe(pd.DataFrame([asdict(v) for v in stored]), hide_index=True)
+    with st.expander(f"Feedback from the Ask page: {up} helpful, {down} not"):
+        if up + down > len(latest):
+            st.caption(f"The latest {len(latest)} votes:")
+        st.dataframe(pd.DataFrame([asdict(v) for v in reversed(latest)]), hide_index=True)
