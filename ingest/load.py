@@ -17,16 +17,12 @@ from pathlib import Path
 from ingest.decode import decode_text
 from ingest.files import MAX_BYTES, find_documents, read_bytes
 from ingest.formats import SUPPORTED, format_for, unsupported
-from ingest.unreadable import Unreadable
+from ingest.unreadable import MAX_TEXT_CHARS, Unreadable, too_long
 from kb.errors import RejectedFile
 from kb.model import LoadedDocument
 from kb.text import sha256_bytes
 
 __all__ = ["MAX_BYTES", "MAX_TEXT_CHARS", "SUPPORTED", "decode_text", "find_documents", "load"]
-
-# About 1,500 pages: past this a file is almost surely a dump, and embedding it would take
-# the maintainer's afternoon. Split it into documents instead.
-MAX_TEXT_CHARS = 3_000_000
 
 
 def load(path: Path, data: bytes | None = None) -> LoadedDocument:
@@ -58,6 +54,4 @@ def _check_text(text: str) -> None:
     if not text.strip():
         raise Unreadable("no extractable text")
     if len(text) > MAX_TEXT_CHARS:
-        raise Unreadable(
-            f"text too long: {len(text):,} characters > {MAX_TEXT_CHARS:,}; split the document"
-        )
+        raise too_long(len(text))

@@ -381,3 +381,50 @@ def test_votes_stay_bounded_and_their_summary_is_counted_by_the_database(
     latest = feedback.votes(tmp_path, latest=3)
     assert [v.query.split(" x")[0] for v in latest] == ["question 77", "question 78", "question 79"]
     assert feedback.counts(tmp_path / "nobody-voted") == (0, 0)
+
+
+def test_a_docx_that_unpacks_to_a_gigantic_xml_is_refused_before_parsing(
+    docs, tmp_path, fake_embedder, monkeypatch
+) -> None:
+    import zipfile
+
+    from ingest.formats import docx as docx_format
+    from ingest.unreadable import MAX_UNPACKED_BYTES
+
+    bomb = docs / "bomb.docx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("[Content_Types].xml", "<Types/>")
+        with package.open("word/document.xml", "w") as part:
+            for _ in range(MAX_UNPACKED_BYTES // 2**20 + 8):
+                part.write(b" " * 2**20)
+    assert bomb.stat().st_size < 2 * 2**20
+
+    def never(*_args):
+        raise AssertionError("the bomb reached the XML parser")
+
+    monkeypatch.setattr(docx_format.docx, "Document", never)
+    report = ingest([docs], tmp_path / "kb", embedder=fake_embedder)
+    assert rejection(report, bomb).startswith("DOCX unpacks to 108 MB > 100 MB")
+    assert report.added == [str(docs / "good.md")]
+
+
+def test_a_pdf_with_too_many_pages_is_refused_before_its_text_is_read(
+    docs, tmp_path, fake_embedder, monkeypatch
+) -> None:
+    from pypdf import PageObject, PdfWriter
+
+    from ingest.unreadable import MAX_PDF_PAGES
+
+    writer = PdfWriter()
+    for _ in range(MAX_PDF_PAGES + 1):
+        writer.add_blank_page(width=200, height=200)
+    thick = docs / "thick.pdf"
+    with open(thick, "wb") as f:
+        writer.write(f)
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("a page's text was extracted")
+
+    monkeypatch.setattr(PageObject, "extract_text", never)
+    report = ingest([docs], tmp_path / "kb", embedder=fake_embedder)
+    assert rejection(report, thick) == "too many pages: 1,501 > 1,500; split the document"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 
 import docx
@@ -22,7 +23,7 @@ from docx.text.paragraph import Paragraph
 
 from ingest.formats.base import Format, Title
 from ingest.lines import END, Block, heading, item, join, one_line, para, row
-from ingest.unreadable import corrupt
+from ingest.unreadable import MAX_UNPACKED_BYTES, Unreadable, corrupt
 
 _HEADING_STYLE = re.compile(r"^Heading (\d)$")
 _LIST_STYLE = re.compile(r"^List (Bullet|Number)(?: (\d))?$")
@@ -31,6 +32,7 @@ _UNNUMBERED = ("bullet", "none")  # numbering formats that show no number
 
 def read(data: bytes) -> tuple[Title, str]:
     """python-docx, body order: Heading N / Title styles, list styles or numbering, tables."""
+    check_unpacked_size(data)
     try:
         document = docx.Document(io.BytesIO(data))
         blocks = list(_blocks(document))
@@ -38,6 +40,21 @@ def read(data: bytes) -> tuple[Title, str]:
     except Exception as exc:  # python-docx raises many kinds for a damaged package
         raise corrupt("DOCX", exc) from None
     return (title.strip() or None) if title else None, join(blocks)
+
+
+def check_unpacked_size(data: bytes) -> None:
+    """Refuse a package that unpacks to far more XML than any real document holds, from its
+    zip directory alone: a 1 MB file can hold 1 GB of XML, and parsing it would cost that."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            unpacked = sum(info.file_size for info in package.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise corrupt("DOCX", exc) from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise Unreadable(
+            f"DOCX unpacks to {unpacked / 2**20:,.0f} MB > {MAX_UNPACKED_BYTES / 2**20:,.0f} MB; "
+            "split the document"
+        )
 
 
 def _blocks(document: Document) -> Iterator[Block]:

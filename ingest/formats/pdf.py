@@ -8,7 +8,7 @@ from pypdf import PdfReader
 
 from ingest.formats.base import Format, Title
 from ingest.lines import one_line
-from ingest.unreadable import Unreadable, corrupt
+from ingest.unreadable import MAX_PDF_PAGES, MAX_TEXT_CHARS, Unreadable, corrupt, too_long
 
 
 def read(data: bytes) -> tuple[Title, str]:
@@ -17,7 +17,16 @@ def read(data: bytes) -> tuple[Title, str]:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise Unreadable("encrypted PDF (password required)")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise Unreadable(
+                f"too many pages: {len(reader.pages):,} > {MAX_PDF_PAGES:,}; split the document"
+            )
+        pages, chars = [], 0
+        for page in reader.pages:  # stop as soon as the text is too long, not at the end
+            pages.append(page.extract_text() or "")
+            chars += len(pages[-1])
+            if chars > MAX_TEXT_CHARS:
+                raise too_long(chars)
         title = reader.metadata.title if reader.metadata else None
     except Unreadable:
         raise
