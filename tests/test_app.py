@@ -512,3 +512,29 @@ def test_a_damaged_votes_file_does_not_break_the_documents_view(
     run(at)
     assert any("cannot be used" in w.value for w in at.warning)
     assert len(at.dataframe[0].value) == 3  # the library is still listed
+
+
+@pytest.mark.slow
+def test_a_rerun_of_the_same_question_does_not_rank_again(app: AppTest, monkeypatch):
+    """A thumb, a button or a second visitor reruns the page: the answer comes from the
+    cache of answers per KB version, question and filters."""
+    from recommender import Recommender
+
+    calls = []
+    real = Recommender.recommend
+
+    def counting(self, *args, **kwargs):
+        calls.append(args)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Recommender, "recommend", counting)
+    query = "the night shift at our bakery skips the new checklist app"
+    at = ask(app, query)
+    titles = card_titles(at)
+    assert titles and len(calls) == 1
+    run(at)  # what a click on a thumb or a button does
+    again = AppTest.from_file(str(APP), default_timeout=60)
+    again.query_params["q"] = query  # another visitor, same question
+    run(again)
+    assert card_titles(at) == card_titles(again) == titles
+    assert len(calls) == 1

@@ -15,7 +15,7 @@ from kb.errors import UsageError
 from kb.store import KnowledgeBase, resolve_kb_dir
 from recommender import Recommendation, Recommender
 from ui.page import html
-from ui.page.load import doc_titles
+from ui.page.load import cached_answer, doc_titles
 from ui.page.nav import ANY, any_label, go, url_filter
 
 RESULTS = 5
@@ -136,7 +136,7 @@ def results(
 ) -> None:
     """The cards for a question, or the friendly abstention when nothing fits."""
     try:
-        answer = rec.recommend(query, k=RESULTS, level=level, doc=doc)
+        answer = cached_answer(str(rec.kb.root), rec.kb.version, query, RESULTS, level, doc)
     except UsageError as exc:
         st.warning(str(exc))
         return

@@ -46,6 +46,13 @@ def load_recommender(root: str, version: str) -> Recommender:
     return Recommender(kb, load_embedder(query_model(kb), str(kb.root)))
 
 
+@st.cache_data(show_spinner=False, max_entries=1024)
+def cached_answer(root: str, version: str, query: str, k: int, level: str | None, doc: str | None):
+    """One question's answer, once per KB version: the reruns a thumb or a button causes,
+    and the same question from another visitor, do not rank again."""
+    return load_recommender(root, version).recommend(query, k=k, level=level, doc=doc)
+
+
 def current_recommender() -> Recommender | None:
     """The recommender over the KB's current version; None while nothing has been ingested."""
     root = resolve_kb_dir()
