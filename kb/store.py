@@ -20,6 +20,8 @@ import os
 import shutil
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -132,27 +134,26 @@ def write_version(
     tmp = root / "versions" / f".tmp-{version}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
-    try:
-        write_files(
-            tmp,
-            version,
-            documents,
-            chunks,
-            chunk_vectors,
-            concepts,
-            concept_vectors,
-            manifest,
-            calibration,
-            training,
-        )
-    except BaseException as exc:
-        shutil.rmtree(tmp, ignore_errors=True)  # a failed run leaves no temp folder behind
-        if isinstance(exc, (OSError, RuntimeError, sqlite3.Error)) and disk_full(exc, root):
-            raise KBError(
-                f"the disk is full: no space left to write the new version in {root} "
-                "(the current one is untouched); free some space and ingest again"
-            ) from exc
-        raise
+    with removed_on_failure(tmp, root):
+        write_sqlite(tmp / "kb.sqlite", documents, chunks, concepts)
+        index, index_info = vector_index.build(chunk_vectors)
+        vector_index.save(index, tmp / "vectors.faiss")
+        with open(tmp / "concepts.npy", "wb") as f:
+            np.save(f, concept_vectors.astype(np.float32))
+        with open(tmp / "calibration.npz", "wb") as f:
+            np.savez(f, **{name: v.astype(np.float32) for name, v in calibration.items()})
+        write_durably(tmp / "training.json", json.dumps(training or {}, ensure_ascii=False))
+        manifest = {
+            **manifest,
+            "format": FORMAT,
+            "schema": SCHEMA_VERSION,
+            "version": version,
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "index": index_info,
+            "files": {name: file_digest(tmp / name) for name in FILES},
+        }
+        write_manifest(tmp, manifest)
+        fsync_dir(tmp)
     os.rename(tmp, version_dir(root, version))
     fsync_dir(root / "versions")
     write_durably(root / "CURRENT", version + "\n")
@@ -161,38 +162,19 @@ def write_version(
     return version
 
 
-def write_files(
-    tmp: Path,
-    version: str,
-    documents: list[ParsedDocument],
-    chunks: list[Chunk],
-    chunk_vectors: np.ndarray,
-    concepts: list[Concept],
-    concept_vectors: np.ndarray,
-    manifest: dict,
-    calibration: dict[str, np.ndarray],
-    training: dict | None,
-) -> None:
-    """Every file of a version, its manifest last, into its temporary folder."""
-    write_sqlite(tmp / "kb.sqlite", documents, chunks, concepts)
-    index, index_info = vector_index.build(chunk_vectors)
-    vector_index.save(index, tmp / "vectors.faiss")
-    with open(tmp / "concepts.npy", "wb") as f:
-        np.save(f, concept_vectors.astype(np.float32))
-    with open(tmp / "calibration.npz", "wb") as f:
-        np.savez(f, **{name: v.astype(np.float32) for name, v in calibration.items()})
-    write_durably(tmp / "training.json", json.dumps(training or {}, ensure_ascii=False))
-    manifest = {
-        **manifest,
-        "format": FORMAT,
-        "schema": SCHEMA_VERSION,
-        "version": version,
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "index": index_info,
-        "files": {name: file_digest(tmp / name) for name in FILES},
-    }
-    write_manifest(tmp, manifest)
-    fsync_dir(tmp)
+@contextmanager
+def removed_on_failure(tmp: Path, root: Path) -> Iterator[None]:
+    """A failed write leaves no temp folder behind; a full disk is said in one line."""
+    try:
+        yield
+    except BaseException as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, (OSError, RuntimeError, sqlite3.Error)) and disk_full(exc, root):
+            raise KBError(
+                f"the disk is full: no space left to write the new version in {root} "
+                "(the current one is untouched); free some space and ingest again"
+            ) from exc
+        raise
 
 
 def disk_full(exc: Exception, root: Path) -> bool:
