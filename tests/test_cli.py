@@ -241,3 +241,27 @@ def test_a_new_markdown_framework_is_found_after_kb_ingest(real_kb, tmp_path, kb
     shown = kb_run("show", "flywheel canvas", "--kb-dir", str(kb_dir), "--json")
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["title"] == "The Flywheel Canvas"
+
+
+@pytest.mark.slow
+def test_eval_says_when_a_kb_has_no_held_out_sets(tmp_path, kb_run) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "pricing.md").write_text(
+        "# Pricing\n\n## Fundamentals\n\n- Price Reviews: Review your prices every quarter.\n"
+    )
+    kb_dir = str(tmp_path / "kb")
+    assert kb_run("ingest", str(docs), "--kb-dir", kb_dir).returncode == 0  # no corpus
+    labelled = tmp_path / "one.jsonl"
+    labelled.write_text(
+        '{"id": "q1", "kind": "situation", "query": "how often should I review my prices", '
+        '"relevant": {"Price Reviews": 2}}\n'
+    )
+    done = kb_run("eval", str(labelled), "--heldout", "--kb-dir", kb_dir)
+    assert done.returncode == 0, done.stderr
+    sections = done.stdout.split("\n\n")
+    assert sections[1].splitlines() == ["corpus held out: items (k=10)", "  no queries in this set"]
+    assert sections[2].splitlines() == [
+        "corpus held out: concepts (k=10)",
+        "  no queries in this set",
+    ]

@@ -368,6 +368,9 @@ def evaluate(files, k, heldout, kb_dir, as_json, verbose) -> None:
         return
     for n, scored in enumerate(report["sets"]):
         say(("\n" if n else "") + f"{scored['file']} ({k=})")
+        if not scored["systems"]["product"]["queries"]:  # e.g. a KB built without a corpus
+            say("  no queries in this set")
+            continue
         render_eval(scored["systems"], verbose)
 
 
