@@ -24,7 +24,7 @@ from ingest.concepts import embedding_text, extract, link_related
 from ingest.corpus import Corpus
 from ingest.files import find_documents
 from ingest.gather import Progress, Scope, gather_documents
-from kb import store
+from kb import store, versions
 from kb.embed import BUNDLED, Embedder, EmbeddingCache, embed_cached
 from kb.errors import KBBusy, KBCorrupt, KBError, KBNotFound, ModelMismatch, UsageError
 from kb.model import Concept, IngestReport
@@ -162,11 +162,13 @@ def previous_kb(root: Path) -> store.KnowledgeBase | None:
 def recorded_folders(kb_dir: str | Path | None = None) -> list[Path]:
     """The folders the current version was built from (`data/docs` for a new KB): what a
     plain `kb ingest` reads again, so that a file deleted from them leaves the KB."""
-    try:
-        sources = store.open_kb(kb_dir).manifest.get("sources") or []
+    root = store.resolve_kb_dir(kb_dir)
+    try:  # the manifest alone: the ingest that follows opens the whole version anyway
+        version = versions.current_version(root)
+        manifest = versions.read_manifest(versions.version_dir(root, version)) if version else {}
     except KBError:
-        sources = []
-    return [Path(s) for s in sources] or [DEFAULT_DOCS]
+        manifest = {}
+    return [Path(s) for s in manifest.get("sources") or []] or [DEFAULT_DOCS]
 
 
 def find_files(paths: list[Path], report: IngestReport, progress: Progress) -> list[Path]:
