@@ -15,6 +15,7 @@ from pathlib import Path
 
 from kb.errors import KBError, UsageError
 from kb.store import resolve_kb_dir
+from kb.text import MAX_QUERY_CHARS
 
 FILE = "feedback.sqlite"
 SCHEMA_VERSION = 1
@@ -31,7 +32,6 @@ CREATE TABLE IF NOT EXISTS feedback (
 CREATE INDEX IF NOT EXISTS feedback_query ON feedback (query, concept);
 """
 UP, DOWN = 1, -1
-MAX_QUERY_CHARS = 2000  # what the recommender reads of a question; a vote keeps no more
 MAX_VOTES = 20_000  # the newest votes kept: the file stays a few MB, however busy the page
 
 

@@ -18,6 +18,9 @@ CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b
 # "e.g. the" and "3.5 million" stay whole.
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"(])")
 ELLIPSIS = "…"
+# How much of a question is read (longer input is cut, with a notice; the model reads 256
+# tokens): the recommender cuts there, and a vote keeps no more of it.
+MAX_QUERY_CHARS = 2000
 
 
 def strip_control(text: str) -> str:

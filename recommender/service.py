@@ -17,12 +17,11 @@ from kb.embed import Embedder
 from kb.errors import ModelMismatch, UsageError
 from kb.model import RECOMMENDABLE, Chunk, Concept
 from kb.store import KnowledgeBase, open_kb
-from kb.text import strip_control
+from kb.text import MAX_QUERY_CHARS, strip_control
 from recommender import abstain, dense, examples, fuse, lift
 from recommender.guidance import guidance, matched_words
 from recommender.lexical import LexicalIndex
 
-MAX_QUERY_CHARS = 2000  # longer input is cut (with a notice): the model reads 256 tokens
 DENSE_CANDIDATES = 200
 PASSAGES = 3
 PASSAGE_LEXICAL_WEIGHT = 0.3
