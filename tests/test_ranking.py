@@ -112,6 +112,18 @@ def test_fit_with_overlap_takes_the_lowest_balanced_error() -> None:
     assert 0.5 < rule.threshold <= 0.6 and errors == (0.25, 0.0)
 
 
+def test_logistic_regression_fits_what_scikit_learn_fits() -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(400, 5))
+    y = (x @ np.array([1.0, -2.0, 0.5, 0.0, 1.0]) + rng.normal(size=400) > 0.8).astype(float)
+    reference = LogisticRegression(class_weight="balanced", tol=1e-10, max_iter=10000).fit(x, y)
+    weights, bias = abstain.logistic_regression(x, y)
+    assert np.allclose(weights, reference.coef_[0], atol=1e-4)
+    assert bias == pytest.approx(reference.intercept_[0], abs=1e-4)
+
+
 def test_fit_without_samples_falls_back() -> None:
     assert abstain.fit(np.array([]), np.array([0.1])).threshold == abstain.FALLBACK_THRESHOLD
 
