@@ -971,3 +971,27 @@ def test_the_cli_refuses_an_empty_query_in_one_line(fake_kb) -> None:
     assert done.returncode == 2
     assert done.stdout == "" and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "empty" in done.stderr
+
+
+@pytest.mark.parametrize("where", ["first byte", "middle of the header", "last byte", "truncated"])
+def test_a_large_file_is_checked_by_sample_and_its_damage_still_caught(
+    where: str, fake_kb, monkeypatch
+) -> None:
+    """Above FULL_CHECK_BYTES a file is not hashed whole on open; damage to its header, its
+    end or its length is caught all the same (here every file counts as large)."""
+    from kb import versions
+
+    _, kb_dir = fake_kb
+    monkeypatch.setattr(versions, "FULL_CHECK_BYTES", 0)
+    monkeypatch.setattr(versions, "sha256_file", lambda _: pytest.fail("hashed whole"))
+    assert open_kb(kb_dir).chunks  # whole: opens, by sample only
+    path = kb_dir / "versions" / current_version(kb_dir) / "vectors.faiss"
+    data = bytearray(path.read_bytes())
+    if where == "truncated":
+        del data[-1]
+    else:
+        at = {"first byte": 0, "middle of the header": 40, "last byte": len(data) - 1}[where]
+        data[at] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(KBCorrupt, match="kb ingest"):
+        open_kb(kb_dir)
