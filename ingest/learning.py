@@ -22,9 +22,9 @@ import numpy as np
 from ingest import finetune, training
 from ingest.training import Item, TrainingCorpus
 from kb import calibration as shipped
-from kb import feedback
+from kb import encoder, feedback
 from kb.calibration import IN_DOMAIN, LIKE_IN, LIKE_OUT, OFF_TOPIC
-from kb.embed import MODELS, Embedder, EmbeddingCache, embed_cached, model_name
+from kb.embed import MODELS, Embedder, EmbeddingCache, embed_cached, model_location, model_name
 from kb.errors import KBError
 from kb.model import RECOMMENDABLE, Chunk, Concept
 from kb.store import KnowledgeBase
@@ -85,6 +85,8 @@ def learn(
         else None
     )
     reader = Embedder(name, root=root) if name else base
+    if name:
+        reader.export()  # questions are then read without torch
     texts = calibration_texts(corpus, concepts)
     with closing(EmbeddingCache(root / "embeddings.sqlite", reader.name)) as cache:
         vectors = {s: embed_cached(reader, cache, t)[0] for s, t in texts.items() if t}
@@ -194,8 +196,9 @@ def labelled(items: list[Item], prefix: str) -> list[dict]:
 
 
 def prune_models(root: Path) -> None:
-    """Remove trained encoders that no kept version reads any more."""
+    """Remove the trained encoders, and the exports, that no kept version reads any more."""
     keep = referenced_models(root)
     for folder in (root / MODELS).glob("query-*") if (root / MODELS).is_dir() else []:
         if f"{MODELS}/{folder.name}" not in keep:
             shutil.rmtree(folder, ignore_errors=True)
+    encoder.prune(root, {model_location(name, root) for name in keep})

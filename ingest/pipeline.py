@@ -81,7 +81,7 @@ def ingest(
     started = time.perf_counter()
     root = store.resolve_kb_dir(kb_dir)
     root.mkdir(parents=True, exist_ok=True)
-    embedder = embedder or Embedder(BUNDLED)
+    embedder = embedder or Embedder(BUNDLED, root=root)
     try:
         with FileLock(str(root / ".lock"), timeout=LOCK_WAIT_SECONDS):
             scope = Scope([Path(p) for p in paths], prune, confirm)
@@ -129,6 +129,9 @@ def run(
         progress,
     )
     report.training = learned.summary
+    export = getattr(embedder, "export", None)  # a stand-in embedder has nothing to export
+    if export:
+        export()
     publish(root, corpus, embedded, learned, embedder, sources, report, progress)
     return report
 

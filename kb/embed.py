@@ -1,7 +1,9 @@
-"""Embedding: sentence-transformers with the bundled model, and a cache by text hash.
+"""Embedding: the bundled model (or one trained for a KB), and a cache by text hash.
 
-The cache lives beside the KB versions (keyed by model name and the text's sha256), so a
-chunk whose text did not change is never embedded twice, across versions and re-ingests.
+A model exported for the KB (`kb.encoder`) runs on onnxruntime, without importing torch;
+sentence-transformers loads only to build, train or export. The cache lives beside the KB
+versions (keyed by model name and the text's sha256), so a chunk whose text did not change
+is never embedded twice, across versions and re-ingests.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kb import encoder
 from kb.errors import KBError
 from kb.text import sha256_text
 
@@ -46,7 +49,8 @@ def model_location(name: str, root: Path | None = None) -> str:
 
 
 class Embedder:
-    """A sentence-transformers model, loaded on first use, offline."""
+    """A model, loaded on first use, offline: its ONNX export for the KB at `root` if there
+    is one, else sentence-transformers."""
 
     def __init__(self, name: str = BUNDLED, batch_size: int = 64, root: Path | None = None):
         self.name = name
@@ -57,6 +61,17 @@ class Embedder:
     @property
     def location(self) -> str:
         return model_location(self.name, self.root)
+
+    @cached_property
+    def onnx(self) -> encoder.OnnxEncoder | None:
+        return encoder.load(self.root, self.location)
+
+    def export(self) -> None:
+        """Export the model for its KB (once per model identity), so that later processes
+        read text without torch; a model that is not a folder on disk stays as it is."""
+        if self.root is not None and self.onnx is None:
+            encoder.export(self.model, self.root, self.location)
+            self.__dict__.pop("onnx", None)
 
     @cached_property
     def model(self):
@@ -89,11 +104,13 @@ class Embedder:
 
     @property
     def dimensions(self) -> int:
-        return self.model.get_sentence_embedding_dimension()
+        if self.onnx:
+            return self.onnx.dimensions
+        return encoder.embedding_width(self.model)
 
     @property
     def max_tokens(self) -> int:
-        return int(self.model.max_seq_length)
+        return self.onnx.max_tokens if self.onnx else int(self.model.max_seq_length)
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer.encode(text, add_special_tokens=True).ids)
@@ -103,6 +120,8 @@ class Embedder:
         self.calls += len(texts)
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
+        if self.onnx:
+            return self.onnx.embed(texts, self.batch_size)
         import torch
 
         threads = torch.get_num_threads()

@@ -136,11 +136,12 @@ def pid_alive(pid: int) -> bool:
 
 
 def referenced_models(root: Path) -> set[str]:
-    """The query encoders (model names) that the versions on disk read questions with."""
+    """The models (names) that the versions on disk read documents and questions with."""
     names = set()
     for folder in (root / "versions").glob("v[0-9]*"):
         with contextlib.suppress(KBCorrupt, OSError):
             manifest = read_manifest(folder)
+            names.add(manifest.get("model"))
             names.add(manifest.get("query_model"))
             names.add(manifest.get("training", {}).get("measuring_model"))
     return names - {None}
