@@ -1,4 +1,4 @@
-"""The page (`app.py`), driven through `streamlit.testing.v1.AppTest` over a real KB.
+"""The page (the script `app.py` serves), driven through `streamlit.testing.v1.AppTest` over a real KB.
 
 The KB is the session's real one (`real_kb` in conftest: the bundled MiniLM over a copy of
 data/docs) plus one document that tries to inject a script, built once per session. The page
@@ -25,7 +25,7 @@ from ui.page.frameworks import concepts_csv
 from ui.page.upload import safe_name
 
 REPO = Path(__file__).resolve().parents[1]
-APP = REPO / "app.py"
+APP = REPO / "ui" / "page" / "script.py"  # what a session runs (app.py is its server)
 SITUATION = "our staff resist the new software we bought and keep doing things the old way"
 OFF_TOPIC = "what time does the ferry to the island leave on sundays"
 SCRIPT = "<script>alert(1)</script>"

@@ -147,7 +147,7 @@ def run_ingest(
                 [folder],
                 resolve_kb_dir(),
                 rebuild=rebuild,
-                embedder=load_embedder(model),
+                embedder=load_embedder(model, str(resolve_kb_dir())),
                 progress=st.text,  # plain text: a file name must not render as markdown
                 training=training_dir(),
             )

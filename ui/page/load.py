@@ -6,12 +6,15 @@ every click take seconds, so both are cached for the process (`st.cache_resource
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 from pathlib import Path
 
 import streamlit as st
 
 from kb.embed import Embedder
+from kb.errors import KBError
 from kb.store import KnowledgeBase, current_version, open_kb, resolve_kb_dir
 from recommender import Recommender
 from recommender.service import query_model
@@ -35,7 +38,7 @@ def load_embedder(model: str, root: str | None = None) -> Embedder:
     """A model, once per process: the documents' (for re-ingests) or the KB's query encoder
     (`root` is the KB folder a trained encoder lives in)."""
     embedder = Embedder(model, root=Path(root) if root else None)
-    _ = embedder.model  # load the weights now, not in the middle of a first query
+    embedder.embed(["warm-up"])  # load it now (its ONNX export, if any), not mid-query
     return embedder
 
 
@@ -58,6 +61,18 @@ def current_recommender() -> Recommender | None:
     root = resolve_kb_dir()
     version = current_version(root)
     return load_recommender(str(root), version) if version else None
+
+
+def preload() -> None:
+    """Load the current KB and its model into the caches the sessions read, before anyone
+    asks (app.py runs it when the server starts). A KB that is missing or cannot be loaded
+    is left for the page to report."""
+    # outside a session, Streamlit's caches warn that there is no session; that is the point
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
+        logging.ERROR
+    )
+    with contextlib.suppress(KBError):
+        current_recommender()
 
 
 def doc_titles(kb: KnowledgeBase) -> dict[str, str]:
