@@ -16,7 +16,7 @@ from pathlib import Path
 from bench_util import ROOT, VENV_BIN, log, timed
 
 CHILD = Path(__file__).with_name("cold_child.py")
-IMPORTTIME = "import ui.cli, recommender.service, sentence_transformers"
+IMPORTTIME = "import ui.cli, recommender.service, onnxruntime, tokenizers"
 
 
 def wall(cmd: list[str], repeats: int) -> tuple[float, list[float]]:
@@ -58,6 +58,7 @@ def breakdown(kb_dir: Path, query: str, repeats: int) -> dict:
         "kb_load_parts": median_of("kb_load_parts"),
         "in_process_seconds": statistics.median(r["in_process_seconds"] for r in runs),
         "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+        "torch_imported": sorted({m for r in runs for m in r["torch_imported"]}),
     }
 
 

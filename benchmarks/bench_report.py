@@ -39,7 +39,9 @@ def md_ingest(r: dict, model_load_s: float) -> str:
     return (
         f"{markdown_table(header, rows)}\n\nAll four with the same MiniLM already loaded "
         f"(its weights took {model_load_s:.2f} s, once, before them, torch already imported); "
-        "the KB folder and its embedding cache start empty."
+        "the KB folder and its embedding cache start empty. The full ingest embeds with torch "
+        "and ends by exporting the model to ONNX; the runs after it, the naive one included, "
+        "embed with that export."
     )
 
 
@@ -70,11 +72,26 @@ def md_cold(r: dict) -> str:
     return "\n\n".join(
         [
             markdown_table(["cold start, step by step (median of fresh processes)", "s"], rows),
-            f"Peak RSS of the child process: {r['peak_rss_mb']} MB.",
+            f"Peak RSS of the child process: {r['peak_rss_mb']} MB. Imported of torch, "
+            f"sentence-transformers and transformers: {', '.join(r['torch_imported']) or 'none'}.",
             markdown_table(["open_kb, part by part", "s"], list(r["kb_load_parts"].items())),
             markdown_table(["import time by package (-X importtime, self time)", "s"], packages),
         ]
     )
+
+
+def md_start(r: dict) -> str:
+    cold, page, again = r["cold_query"], r["page"], r["reingest"]
+    rows = [
+        ["cold `kb recommend` (product KB, trained encoder, ONNX)", cold["product_seconds"]],
+        ["cold naive one-shot query (sentence-transformers + flat FAISS)", cold["naive_seconds"]],
+        ["product / naive", cold["ratio_to_naive"]],
+        ["page: `streamlit run` to server healthy", page["server_healthy_seconds"]],
+        ["page: `streamlit run` to the first answer on screen", page["seconds"]],
+        [f"`kb ingest` after a one-paragraph edit of {again['edited']}", again["seconds"]],
+    ]
+    runs = len(cold["product_runs"])
+    return markdown_table([f"first answer, fresh processes (median of {runs})", "s"], rows)
 
 
 def md_real(r: dict) -> str:
@@ -101,8 +118,8 @@ SCALE_COLUMNS = (
     ("p50 ms", "p50_ms"),
     ("p95 ms", "p95_ms"),
     ("recall@10", "recall_at_10"),
-    ("read s", "read_s"),
-    ("sha256 s", "sha256_s"),
+    ("check s", "check_s"),
+    ("read s (mmap)", "read_s"),
 )
 
 
@@ -151,11 +168,23 @@ def targets(results: dict) -> list[list]:
         rows.append(["re-ingest, nothing changed: < 5% of a full ingest", ratio, ok(ratio < 0.05)])
         embedded = ing["unchanged"]["embedded"]
         rows.append(["re-ingest, nothing changed: embeds nothing", embedded, ok(embedded == 0)])
+        full = ing["ratio_full_to_naive"]
+        rows.append(["full ingest of data/docs <= 1.0x the naive pipeline", full, ok(full <= 1)])
     q = results.get("query", {})
     if "product" in q:
         rows.append(["recommend p50 <= 2x the naive p50", q["ratio_p50"], ok(q["ratio_p50"] <= 2)])
         p50 = q["product"]["p50_ms"]
-        rows.append(["recommend p50 < 50 ms", p50, ok(p50 < 50)])
+        rows.append(["recommend p50 <= 10 ms", p50, ok(p50 <= 10)])
+    start = results.get("start", {})
+    if "cold_query" in start:
+        cold = start["cold_query"]
+        figures = f"{cold['product_seconds']} s ({cold['ratio_to_naive']}x naive)"
+        met = cold["product_seconds"] <= 1.5 and cold["ratio_to_naive"] <= 0.15
+        rows.append(["cold `kb recommend`: <= 1.5 s and <= 0.15x naive", figures, ok(met)])
+        page = start["page"]["seconds"]
+        rows.append(["page: `streamlit run` to first answer <= 8 s", page, ok(page <= 8)])
+        again = start["reingest"]["seconds"]
+        rows.append(["re-ingest after a one-paragraph edit <= 3 s", again, ok(again <= 3)])
     s = results.get("scale", {})
     if s.get("rows"):
         n = s["largest"]
@@ -165,6 +194,9 @@ def targets(results: dict) -> list[list]:
             index = " ".join(filter(None, [prod["index"], parameters(prod)]))
             figures = f"{index}: p95 {prod['p95_ms']} ms, recall {prod['recall_at_10']}"
             rows.append([label, figures, ok(bench_scale.passes(prod))])
+            opened = prod["open_s"]
+            label = f"open the index of {n:,} vectors (check + mmap read) <= 0.5 s"
+            rows.append([label, opened, ok(opened <= 0.5)])
         meeting = s["meeting_target_at_largest"]
         configs = "; ".join(f"{m['index']} {parameters(m)}" for m in meeting) or "none"
         rows.append([f"{n:,} vectors, approximate indexes meeting it", configs, ok(bool(meeting))])
@@ -183,6 +215,7 @@ def markdown(results: dict) -> str:
         ("query", "Warm query latency", md_query),
         ("query", "Where recommend's time goes", lambda r: md_stages(r["stages"])),
         ("cold_start", "Cold start", md_cold),
+        ("start", "The first answer: CLI, page and re-ingest", md_start),
         ("real_chunks", "A few thousand real chunks", md_real),
         ("real_chunks", "Where the time goes on the larger KB", lambda r: md_stages(r["stages"])),
         ("scale", "Scale: the vector index", md_scale),

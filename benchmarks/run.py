@@ -11,7 +11,10 @@ What one run measures, in one process unless said otherwise:
 2. warm query latency (p50/p95 over 200+ varied dev-set queries) of `Recommender.recommend`
    and of the naive query (one embedding, one FAISS search), and the recommender's stages;
 3. cold start: one `kb recommend "..." --json` process from spawn to exit, broken down into
-   imports, KB load, model load and queries measured in fresh child processes;
+   imports, KB load, model load and queries measured in fresh child processes; and on the
+   product's own KB (data/kb), the cold query against the naive tool's, the page from
+   `streamlit run` to the first answer, and a re-ingest after a one-paragraph edit
+   (bench_start.py);
 4. scale: `kb.vectors.build` on 10k to 1M synthetic vectors, flat and IVF with a few
    parameters (build time, memory, p50/p95, recall@10 against exact search); and a few
    thousand real chunks through the whole pipeline.
@@ -41,6 +44,7 @@ import bench_query
 import bench_real
 import bench_report
 import bench_scale
+import bench_start
 import faiss
 from bench_util import ROOT, log, machine, query_set, timed
 
@@ -77,7 +81,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--queries", type=int, default=None, help="at least this many queries")
     p.add_argument("--real-chunks", type=int, default=None, help="chunks of the replicated KB")
     p.add_argument("--cold-repeats", type=int, default=None, help="cold-start runs (median)")
-    p.add_argument("--skip", default="", help="comma list of: query, cold, real, scale")
+    p.add_argument("--skip", default="", help="comma list of: query, cold, start, real, scale")
     p.add_argument("--docs", type=Path, default=ROOT / "data" / "docs")
     p.add_argument("--out", type=Path, default=RESULTS)
     p.add_argument("--keep", action="store_true", help="keep the temporary KBs (path logged)")
@@ -109,7 +113,7 @@ def section(results: dict, name: str, fn, *args, **kwargs):
 
 def measure(args: argparse.Namespace, results: dict, work: Path) -> None:
     """Every part of the benchmark, in order, into `results`."""
-    embedder = Embedder()
+    embedder = Embedder(root=work / "kb")  # exported by the first ingest, as the product's
     _, results["model_load_s"] = timed(lambda: embedder.model)
     embedder.embed(["warm up the model"])
     results["ingest"], naive = bench_ingest.run(args.docs, work, embedder)
@@ -120,6 +124,9 @@ def measure(args: argparse.Namespace, results: dict, work: Path) -> None:
         section(results, "query", bench_query.run, recommender, naive, queries)
     if "cold" not in args.skip:
         section(results, "cold_start", bench_cold.run, kb_dir, COLD_QUERY, args.cold_repeats)
+    if "start" not in args.skip:
+        product_kb = Path(os.environ.get("KB_DIR") or ROOT / "data" / "kb")
+        section(results, "start", bench_start.run, product_kb, COLD_QUERY, args.cold_repeats)
     if "real" not in args.skip and args.real_chunks:
         per_copy = results["ingest"]["full"]["chunks"]
         real = (args.docs, work, embedder, recommender, queries, args.real_chunks, per_copy)
