@@ -1,4 +1,4 @@
-"""The page (the script `app.py` serves), driven through `streamlit.testing.v1.AppTest` over a real KB.
+"""The page (the script `app.py` serves), driven by `streamlit.testing.v1.AppTest` over a real KB.
 
 The KB is the session's real one (`real_kb` in conftest: the bundled MiniLM over a copy of
 data/docs) plus one document that tries to inject a script, built once per session. The page
