@@ -46,6 +46,7 @@ class Settings:
     max_tokens: int = 128  # situations are short; longer ones are cut while training
     seed: int = 13
     threads: int = 2  # fixed, so that sums run in the same order every time
+    method: int = 3  # raise it when `train` changes, so no model trained the old way is reused
 
 
 DEFAULT = Settings()
@@ -69,13 +70,13 @@ def model_key(
     settings: Settings = DEFAULT,
     hidden: frozenset[str] = frozenset(),
 ) -> str:
-    """What the model depends on, hashed: the same inputs always name the same folder."""
-    catalog = sorted(
-        f"{c.title}\n{c.definition}"
-        for c in concepts
-        if c.kind in RECOMMENDABLE and c.title not in hidden
-    )
-    parts = [base, digest(items), sha256_text("\n\n".join(catalog)), json.dumps(asdict(settings))]
+    """What the model depends on, hashed: the same inputs always name the same folder.
+
+    The catalog counts by its titles, the answers the corpus may name, not by the concepts'
+    text: the encoder reads questions into the untouched model's space, where an edited
+    paragraph is re-embedded anyway, and retraining for each edit would cost minutes."""
+    catalog = sorted(c.title for c in concepts if c.kind in RECOMMENDABLE and c.title not in hidden)
+    parts = [base, digest(items), sha256_text("\n".join(catalog)), json.dumps(asdict(settings))]
     return "query-" + sha256_text("\n".join(parts))[:16]
 
 
@@ -171,9 +172,7 @@ def train(
     model.train()
     try:
         for epoch in range(settings.epochs):
-            rng.shuffle(data)
-            for start in range(0, len(data) - settings.batch_size + 1, settings.batch_size):
-                batch = data[start : start + settings.batch_size]
+            for batch in length_batches(data, settings.batch_size, rng):
                 queries = model(model.preprocess([text for text, _, _ in batch]))
                 columns = [[t for _, t, _ in batch]] + [
                     [negs[n] for _, _, negs in batch] for n in range(settings.hard_negatives)
@@ -192,6 +191,39 @@ def train(
     model.eval()
     model.max_seq_length = base.max_tokens
     return model
+
+
+WINDOW_BATCHES = 8  # texts are sorted by length within windows of this many batches
+
+
+def length_batches(data: list[Example], size: int, rng: random.Random) -> list[list[Example]]:
+    """Full batches of texts of about the same length, in random order, no text twice in one.
+
+    A batch is padded to its longest text: random batches of situations came to twice the
+    tokens they hold, and training took twice as long. A text that is already in the batch
+    (a situation with two answers, a title with two passages) waits for the next one, since
+    in-batch negatives would push it away from its own other answer."""
+    shuffled = rng.sample(range(len(data)), len(data))
+    window = size * WINDOW_BATCHES
+    order = [
+        i
+        for start in range(0, len(shuffled), window)
+        for i in sorted(shuffled[start : start + window], key=lambda i: len(data[i][0]))
+    ]
+    batches, batch, texts, waiting = [], [], set(), []
+    for i in order:
+        queue, waiting = [*waiting, i], []
+        for j in queue:
+            if data[j][0] in texts:
+                waiting.append(j)
+                continue
+            batch.append(data[j])
+            texts.add(data[j][0])
+            if len(batch) == size:
+                batches.append(batch)
+                batch, texts = [], set()
+    rng.shuffle(batches)
+    return batches
 
 
 def query_model(
