@@ -14,6 +14,9 @@ from pathlib import Path
 # Terminal escape sequences and other control characters: never meaningful in prose, and
 # harmful when a passage is printed to a terminal.
 CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\ufeff]")
+# Markup pasted into a question: a script or style element with its body, or one tag. A tag
+# starts with a letter after "<" (or "</"), so "costs < 5 and > 3" is left alone.
+MARKUP = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>|</?[A-Za-z][^<>]{0,200}>", re.I | re.S)
 # A sentence ends at . ! or ? before white space and a capital, a quote or a parenthesis:
 # "e.g. the" and "3.5 million" stay whole.
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"(])")
@@ -26,6 +29,13 @@ MAX_QUERY_CHARS = 2000
 def strip_control(text: str) -> str:
     """Control characters become spaces, so words on either side stay apart."""
     return CONTROL.sub(" ", text)
+
+
+def without_markup(text: str) -> str:
+    """The words of a question with pasted markup taken out, as ingest takes it out of the
+    documents; a question that is all markup is left as it is."""
+    words_left = " ".join(MARKUP.sub(" ", text).split())
+    return words_left or text
 
 
 def words(text: str) -> list[str]:

@@ -17,7 +17,7 @@ from kb.embed import Embedder
 from kb.errors import ModelMismatch, UsageError
 from kb.model import RECOMMENDABLE, Chunk, Concept
 from kb.store import KnowledgeBase, open_kb
-from kb.text import MAX_QUERY_CHARS, strip_control
+from kb.text import MAX_QUERY_CHARS, strip_control, without_markup
 from recommender import abstain, dense, examples, fuse, lift
 from recommender.guidance import guidance, matched_words
 from recommender.lexical import LexicalIndex
@@ -46,6 +46,11 @@ class Request:
     doc: str | None = None
     id: str | None = None
     notice: str | None = None  # said to the user about the text (e.g. that it was cut)
+
+    @property
+    def reading(self) -> str:
+        """What the model reads: the question without pasted markup (it is shown as typed)."""
+        return without_markup(self.query)
 
     @classmethod
     def of(cls, text: str, k: int = 5, level=None, doc=None, id=None) -> Request:
@@ -143,14 +148,14 @@ class Recommender:
             UsageError: the text is empty or whitespace only.
         """
         request = Request.of(text, k, level, doc, query_id)
-        return self.answer(request, self.embedder.embed([request.query])[0])
+        return self.answer(request, self.embedder.embed([request.reading])[0])
 
     def recommend_many(
         self, items: list[tuple[str | None, str]], k: int = 5, level=None, doc=None
     ) -> list[Answer]:
         """Answers for (id, text) pairs, embedding all queries in one batch."""
         requests = [Request.of(text, k, level, doc, qid) for qid, text in items]
-        vectors = self.embedder.embed([r.query for r in requests])
+        vectors = self.embedder.embed([r.reading for r in requests])
         return [self.answer(r, v) for r, v in zip(requests, vectors)]
 
     def signals(self, query: str, vector: np.ndarray) -> Signals:
@@ -186,7 +191,7 @@ class Recommender:
         """The answer to one prepared request, given its query vector."""
         if not self.kb.concepts:
             return self.refusal(request, nothing_to_recommend(self.kb), 0.0)
-        signals = self.signals(request.query, vector)
+        signals = self.signals(request.reading, vector)
         closest = abstain.evidence(signals.chunk_dense, signals.by_concept["concept_dense"])
         decision = self.rule.decide(abstain.features(closest, vector, self.kb))
         if decision.abstain:
@@ -197,7 +202,7 @@ class Recommender:
         top = fused[picked[0]] if picked else 1.0
         shown: set[str] = set()  # guidance sentences already on a card
         recs = [
-            self.recommendation(rank, i, fused[i] / top, request.query, signals, shown)
+            self.recommendation(rank, i, fused[i] / top, request.reading, signals, shown)
             for rank, i in enumerate(picked, start=1)
         ]
         return Answer(

@@ -128,8 +128,23 @@ def test_text_the_model_cannot_read_is_abstained_on_with_a_reason(recommender, t
 
 def test_markup_in_a_query_is_read_as_words(recommender):
     answer = recommender.recommend("<script>alert(1)</script> automation")
+    assert answer.query == "<script>alert(1)</script> automation"  # shown as typed
     assert not answer.abstained
     assert any("automation" in r.title.lower() for r in answer.recommendations)
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("<b>our staff</b> ignore the new tablets", "our staff ignore the new tablets"),
+        ("<script>alert(1)</script> automation", "automation"),
+        ('<STYLE type="x">p {}</STYLE>why <a href="/x">ROI</a>', "why ROI"),
+        ("costs < 5 and > 3 for us", "costs < 5 and > 3 for us"),
+        ("<br>", "<br>"),  # all markup: nothing better to read
+    ],
+)
+def test_the_model_reads_a_question_without_its_pasted_markup(typed, read):
+    assert service.Request.of(typed).reading == read
 
 
 def test_very_long_input_is_cut_with_a_notice(recommender):
