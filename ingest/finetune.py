@@ -254,7 +254,7 @@ def query_model(
     if folder.is_dir():
         progress(f"query encoder {key} is built already")
         return name
-    progress(f"training the query encoder {key} on {len(items)} situations (2-3 minutes)")
+    progress(f"training the query encoder {key} on {len(items)} situations (minutes)")
     base_queries = base.embed([item.text for item in items])
     chunk_row = {c.id: i for i, c in enumerate(chunks)}
     data = examples(items, concepts, chunk_row, base_queries, concept_vectors, settings, hidden)
