@@ -11,6 +11,7 @@ On the product's own KB (the one `make run` builds, with its trained query encod
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import statistics
@@ -84,7 +85,7 @@ def page_first_answer(kb_dir: Path, query: str, timeout: float = 120) -> dict:
             [str(VENV_BIN / "streamlit"), "run", "app.py", "--server.port", str(port)]
             + ["--server.headless", "true", "--browser.gatherUsageStats", "false"],
             cwd=ROOT,
-            env={**__import__("os").environ, "KB_DIR": str(kb_dir)},
+            env={**os.environ, "KB_DIR": str(kb_dir)},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
