@@ -20,7 +20,8 @@ import json
 import os
 import random
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -44,9 +45,10 @@ class Settings:
     passage_targets: float = 0.5  # share of targets that are a passage rather than the concept
     title_pairs: int = 2  # passages per concept paired with its title (look-ups by name)
     max_tokens: int = 128  # situations are short; longer ones are cut while training
+    trained_layers: int = 2  # of MiniLM's six; the lower ones are frozen and run once per text
     seed: int = 13
     threads: int = 2  # fixed, so that sums run in the same order every time
-    method: int = 3  # raise it when `train` changes, so no model trained the old way is reused
+    method: int = 4  # raise it when `train` changes, so no model trained the old way is reused
 
 
 DEFAULT = Settings()
@@ -139,25 +141,20 @@ def target(
 
 
 def train(
-    base: Embedder,
+    stack: Layers,
+    states: dict,
     data: list[Example],
     concept_vectors: np.ndarray,
     chunk_vectors: np.ndarray,
     settings: Settings,
     progress: Callable[[str], None],
-):
-    """Fine-tune a copy of the base model's query side; returns the trained model."""
+) -> None:
+    """Train the top layers of `stack` in place, from each text's frozen `states`."""
     import torch
-    from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
 
-    torch.manual_seed(settings.seed)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(settings.threads)
-    model = SentenceTransformer(base.location, device="cpu")
-    model.max_seq_length = settings.max_tokens
-    loss = MultipleNegativesRankingLoss(model)  # in-batch negatives, plus the hard ones
-    optimizer = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate)
+    loss = MultipleNegativesRankingLoss(stack.model)  # in-batch negatives, plus the hard ones
+    optimizer = torch.optim.AdamW(stack.trained.parameters(), lr=settings.learning_rate)
     steps = max(1, len(data) // settings.batch_size) * settings.epochs
     warmup = max(1, steps // 10)
     schedule = torch.optim.lr_scheduler.LambdaLR(
@@ -169,28 +166,119 @@ def train(
     }
     rng = random.Random(settings.seed)
     data = [e for e in data if len(e[2]) == settings.hard_negatives]  # equal widths per batch
-    model.train()
-    try:
-        for epoch in range(settings.epochs):
-            for batch in length_batches(data, settings.batch_size, rng):
-                queries = model(model.preprocess([text for text, _, _ in batch]))
-                columns = [[t for _, t, _ in batch]] + [
-                    [negs[n] for _, _, negs in batch] for n in range(settings.hard_negatives)
-                ]
-                docs = [torch.stack([tables[t.kind][t.row] for t in col]) for col in columns]
-                value = loss.compute_loss_from_embeddings(
-                    [queries["sentence_embedding"], *docs], None
+    stack.trained.train()
+    for epoch in range(settings.epochs):
+        for batch in length_batches(data, settings.batch_size, rng):
+            queries = stack.upper([states[text] for text, _, _ in batch])
+            columns = [[t for _, t, _ in batch]] + [
+                [negs[n] for _, _, negs in batch] for n in range(settings.hard_negatives)
+            ]
+            docs = [torch.stack([tables[t.kind][t.row] for t in col]) for col in columns]
+            value = loss.compute_loss_from_embeddings([queries, *docs], None)
+            optimizer.zero_grad()
+            value.backward()
+            optimizer.step()
+            schedule.step()
+        progress(f"training the query encoder: epoch {epoch + 1}/{settings.epochs} done")
+    stack.trained.eval()
+
+
+class Layers:
+    """A sentence-transformers BERT model cut in two: frozen lower layers, trained top ones.
+
+    The top layers are the model's own modules, so training them trains the model."""
+
+    def __init__(self, model, trained: int):
+        import torch
+
+        self.model = model
+        self.bert = model[0].auto_model
+        layers = self.bert.encoder.layer
+        self.frozen = layers[: len(layers) - trained]
+        self.trained = torch.nn.ModuleList(layers[len(layers) - trained :])
+        for parameter in model.parameters():
+            parameter.requires_grad_(False)
+        for parameter in self.trained.parameters():
+            parameter.requires_grad_(True)
+
+    @classmethod
+    def of(cls, base: Embedder, settings: Settings) -> Layers:
+        """A fresh, seeded copy of the base model, cut as the settings say."""
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.manual_seed(settings.seed)
+        model = SentenceTransformer(base.location, device="cpu")
+        model.max_seq_length = settings.max_tokens  # situations are short: cut longer ones
+        return cls(model, settings.trained_layers)
+
+    def lower(self, texts: list[str], states: dict, batch_size: int = 64) -> None:
+        """Add each new text's token states after the frozen layers (without padding) to
+        `states`: computed once a text, however often training reads it."""
+        import torch
+
+        new = sorted(set(texts) - states.keys(), key=len)  # like lengths pad little
+        self.bert.eval()
+        with torch.no_grad():
+            for start in range(0, len(new), batch_size):
+                chunk = new[start : start + batch_size]
+                features = self.model.preprocess(chunk)
+                mask = features["attention_mask"]
+                hidden = self.bert.embeddings(
+                    input_ids=features["input_ids"], token_type_ids=features.get("token_type_ids")
                 )
-                optimizer.zero_grad()
-                value.backward()
-                optimizer.step()
-                schedule.step()
-            progress(f"training the query encoder: epoch {epoch + 1}/{settings.epochs} done")
+                hidden = self.run(self.frozen, hidden, mask)
+                for text, row, length in zip(chunk, hidden, mask.sum(dim=1).tolist()):
+                    states[text] = row[:length].clone()
+
+    def encode(self, lower: list) -> np.ndarray:
+        """Sentence embeddings as the model reads them now (no dropout, no gradients)."""
+        import torch
+
+        self.trained.eval()
+        with torch.no_grad():
+            return self.upper(lower).numpy()
+
+    def upper(self, lower: list):
+        """The sentence embeddings of texts from their frozen states, through the top layers,
+        the model's pooling and normalisation."""
+        import torch
+
+        states = torch.nn.utils.rnn.pad_sequence(lower, batch_first=True)
+        mask = torch.zeros(states.shape[:2], dtype=torch.long)
+        for i, row in enumerate(lower):
+            mask[i, : len(row)] = 1
+        features = {
+            "token_embeddings": self.run(self.trained, states, mask),
+            "attention_mask": mask,
+        }
+        for module in list(self.model)[1:]:  # pooling, normalisation: as the model reads
+            features = module(features)
+        return features["sentence_embedding"]
+
+    def run(self, layers, states, mask):
+        """Token states through `layers`, with the mask the model itself would build."""
+        from transformers.masking_utils import create_bidirectional_mask
+
+        attention = create_bidirectional_mask(
+            config=self.bert.config, inputs_embeds=states, attention_mask=mask
+        )
+        for layer in layers:
+            states = layer(states, attention)
+        return states
+
+
+@contextmanager
+def torch_threads(count: int) -> Iterator[None]:
+    """Torch on a fixed number of threads, so that sums run in the same order every time."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
     finally:
-        torch.set_num_threads(threads)
-    model.eval()
-    model.max_seq_length = base.max_tokens
-    return model
+        torch.set_num_threads(before)
 
 
 WINDOW_BATCHES = 8  # texts are sorted by length within windows of this many batches
@@ -254,11 +342,18 @@ def query_model(
     if folder.is_dir():
         progress(f"query encoder {key} is built already")
         return name
-    progress(f"training the query encoder {key} on {len(items)} situations (minutes)")
-    base_queries = base.embed([item.text for item in items])
-    chunk_row = {c.id: i for i, c in enumerate(chunks)}
-    data = examples(items, concepts, chunk_row, base_queries, concept_vectors, settings, hidden)
-    model = train(base, data, concept_vectors, chunk_vectors, settings, progress)
+    progress(f"training the query encoder {key} on {len(items)} situations")
+    with torch_threads(settings.threads):
+        stack = Layers.of(base, settings)
+        states: dict = {}
+        stack.lower([item.text for item in items], states)
+        base_queries = stack.encode([states[item.text] for item in items])  # untouched
+        chunk_row = {c.id: i for i, c in enumerate(chunks)}
+        data = examples(items, concepts, chunk_row, base_queries, concept_vectors, settings, hidden)
+        stack.lower([text for text, _, _ in data], states)
+        train(stack, states, data, concept_vectors, chunk_vectors, settings, progress)
+    model = stack.model
+    model.max_seq_length = base.max_tokens
     tmp = root / MODELS / f".tmp-{key}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     model.save(str(tmp))
