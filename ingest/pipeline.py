@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 from filelock import FileLock, Timeout
 
-from ingest import learning
 from ingest.chunk import MAX_TOKENS
 from ingest.concepts import embedding_text, extract, link_related
 from ingest.corpus import Corpus
@@ -28,6 +27,7 @@ from kb import store, versions
 from kb.embed import BUNDLED, Embedder, EmbeddingCache, embed_cached
 from kb.errors import KBBusy, KBCorrupt, KBError, KBNotFound, ModelMismatch, UsageError
 from kb.model import Concept, IngestReport
+from learn import version as learning
 
 LOCK_WAIT_SECONDS = 0.0  # a second ingest refuses at once rather than queueing silently
 DEFAULT_DOCS = Path("data/docs")  # what a first plain `kb ingest` reads
@@ -63,7 +63,7 @@ def ingest(
         rebuild: ignore the current version and the embedding cache; start from nothing.
         embedder: the embedding model (the bundled MiniLM by default).
         progress: called with a short line at each step (the page shows them).
-        training: the training corpus folder (see `ingest.training`); None or an empty
+        training: the training corpus folder (see `learn.corpus`); None or an empty
             folder: questions are read by the untouched model.
         prune: also remove the documents that are not under `paths`.
         confirm: allow a version that drops more than half of the current documents.

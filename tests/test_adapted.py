@@ -13,11 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest import finetune, training
 from kb import feedback
 from kb.calibration import LIKE_IN
 from kb.embed import Embedder
 from kb.store import open_kb
+from learn import corpus as training
+from learn import finetune
 from recommender import Recommender
 from tests.conftest import TRAINING, run_kb
 
@@ -215,8 +216,8 @@ def test_feedback_reaches_the_next_model(real_kb, real_store, tmp_path) -> None:
 def test_the_held_out_encoder_is_trained_when_first_measured(real_kb, real_store, tmp_path):
     """A build trains only the product's encoder; `kb eval --heldout` trains the one that
     never saw the held-out concepts, once, under the name the build recorded."""
-    from ingest.learning import measuring_model
     from kb.text import normalise
+    from learn.version import measuring_model
 
     titles = [c.title for c in real_store.concepts if c.kind in ("principle", "practice")]
     held = next(t for t in titles if training.bucket("concept:" + normalise(t), 10) == 0)

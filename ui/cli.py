@@ -358,8 +358,8 @@ def evaluate(files, k, heldout, kb_dir, as_json, verbose) -> None:
     from recommender.evaluate import compare
 
     if heldout:  # the encoder that never saw the held-out concepts: trained on first use
-        from ingest.learning import measuring_model
         from kb.store import open_kb
+        from learn.version import measuring_model
 
         measuring_model(open_kb(kb_dir), say_progress)
     report = compare(list(files), k=k, kb_dir=kb_dir, heldout=heldout)

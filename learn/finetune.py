@@ -26,10 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.training import Item, digest
 from kb.embed import MODELS, Embedder, model_name
 from kb.model import RECOMMENDABLE, Chunk, Concept
 from kb.text import sha256_text
+from learn.corpus import Item, digest
 
 
 @dataclass(frozen=True)

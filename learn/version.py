@@ -1,6 +1,6 @@
 """What a KB version learns from its training corpus and its users' feedback.
 
-Three things, all per version: the query encoder (`ingest.finetune`), the calibration
+Three things, all per version: the query encoder (`learn.finetune`), the calibration
 queries the recommender fits its abstention rule on, and the held-out parts of the corpus
 that `kb eval --heldout` scores. The second encoder that measures the held-out concepts is
 only named here, and trained by `measuring_model` when an evaluation first asks for it: a
@@ -19,8 +19,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest import finetune, training
-from ingest.training import Item, TrainingCorpus
 from kb import calibration as shipped
 from kb import encoder, feedback
 from kb.calibration import IN_DOMAIN, LIKE_IN, LIKE_OUT, OFF_TOPIC
@@ -29,6 +27,9 @@ from kb.errors import KBError
 from kb.model import RECOMMENDABLE, Chunk, Concept
 from kb.store import KnowledgeBase
 from kb.versions import referenced_models
+from learn import corpus as training
+from learn import finetune
+from learn.corpus import Item, TrainingCorpus
 
 
 @dataclass
