@@ -19,16 +19,16 @@ from pathlib import Path
 
 import numpy as np
 
-from kb import calibration as shipped
 from kb import encoder, feedback
-from kb.calibration import IN_DOMAIN, LIKE_IN, LIKE_OUT, OFF_TOPIC
 from kb.embed import MODELS, Embedder, EmbeddingCache, embed_cached, model_location, model_name
 from kb.errors import KBError
 from kb.model import RECOMMENDABLE, Chunk, Concept
 from kb.store import KnowledgeBase
 from kb.versions import referenced_models
+from learn import calibration as shipped
 from learn import corpus as training
 from learn import finetune
+from learn.calibration import IN_DOMAIN, LIKE_IN, LIKE_OUT, OFF_TOPIC
 from learn.corpus import Item, TrainingCorpus
 
 

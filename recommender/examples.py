@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from kb.calibration import LIKE_IN
 from kb.store import KnowledgeBase
 from kb.text import normalise
+from learn.calibration import LIKE_IN
 
 LATER_LABEL = 0.8  # an example's second or third title answers it less directly
 

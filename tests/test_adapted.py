@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 
 from kb import feedback
-from kb.calibration import LIKE_IN
 from kb.embed import Embedder
 from kb.store import open_kb
 from learn import corpus as training
 from learn import finetune
+from learn.calibration import LIKE_IN
 from recommender import Recommender
 from tests.conftest import TRAINING, run_kb
 
