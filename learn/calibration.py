@@ -1,8 +1,10 @@
-"""Calibration queries shipped with the KB code: in-domain situations and off-topic questions.
+"""Calibration queries shipped with the code: in-domain situations and off-topic questions.
 
 Ingest embeds them into every version (so loading needs no model run), with the training
 corpus's calibration part; the recommender learns from them, per version, when to abstain.
-They never influence ranking.
+They weigh on ranking through that rule only: a question it judges off-topic gets no
+recommendations at all. (The corpus's example situations, stored beside them as LIKE_IN, are
+also a ranking signal: see `recommender.examples`.)
 """
 
 from __future__ import annotations
@@ -10,14 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 
 FOLDER = Path(__file__).parent / "calibration"
-# The sets a version stores (as query vectors): situations the documents answer and questions
-# they do not, to fit the abstention rule on; and the training corpus's examples of either
-# side, which a new question is compared with.
-IN_DOMAIN, OFF_TOPIC = "in_domain", "out_of_domain"
-LIKE_IN, LIKE_OUT = "reference_in", "reference_out"
 
 
-def queries(name: str) -> list[str]:
-    """The queries of one set: one per line, `#` lines are comments."""
+def queries(name: str) -> tuple[str, ...]:
+    """The queries of one set (`kb.learned.IN_DOMAIN` or `OFF_TOPIC`): one per line, `#`
+    lines are comments."""
     lines = (FOLDER / f"{name}.txt").read_text(encoding="utf-8").splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))

@@ -27,9 +27,10 @@ from pathlib import Path
 import numpy as np
 
 from kb.embed import MODELS, Embedder, model_name
+from kb.learned import Item
 from kb.model import RECOMMENDABLE, Chunk, Concept
 from kb.text import sha256_text
-from learn.corpus import Item, digest
+from learn.corpus import digest
 
 
 @dataclass(frozen=True)

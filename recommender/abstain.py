@@ -26,8 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from kb import vectors
+from kb.learned import IN_DOMAIN, LIKE_IN, LIKE_OUT, OFF_TOPIC
 from kb.store import KnowledgeBase
-from learn.calibration import IN_DOMAIN, LIKE_IN, LIKE_OUT, OFF_TOPIC
 
 FALLBACK_THRESHOLD = 0.25  # used only when a KB carries no calibration queries
 NEIGHBOURS = 10

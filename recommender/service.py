@@ -14,10 +14,10 @@ import numpy as np
 
 from kb.embed import Embedder
 from kb.errors import ModelMismatch, UsageError
+from kb.learned import LIKE_IN
 from kb.model import RECOMMENDABLE, Chunk, Concept
 from kb.store import KnowledgeBase, open_kb
 from kb.text import MAX_QUERY_CHARS, strip_control, without_markup
-from learn.calibration import LIKE_IN
 from recommender import abstain, dense, examples, fuse, lift
 from recommender.guidance import guidance, matched_words
 from recommender.lexical import LexicalIndex

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 
 from kb.feedback import DOWN, UP, Vote
+from kb.learned import Item
 from kb.model import Concept
 from learn import corpus as training
 from learn import finetune
-from learn.corpus import Item
 
 TITLES = ["Joint Optimization", "Change Management and Employee Resistance", "Phased Rollout"]
 

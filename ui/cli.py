@@ -1,7 +1,8 @@
 """The `kb` command: parse arguments, call one service function, render the result.
 
 JSON goes to stdout; progress, warnings and errors go to stderr. Every error becomes one
-line and an exit status in `main` (2 usage, 3 some files rejected, 1 anything else).
+line and an exit status in `main` (2 usage, 3 some files rejected or batch lines not answered,
+1 anything else).
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def run_and_report(
     confirm: bool = False,
 ) -> None:
     """One ingest, its report on stdout and its rejections on stderr (exit 3 if any)."""
-    from ingest.pipeline import ingest as run_ingest
+    from ui.build import ingest as run_ingest
 
     shown = verbose or click.get_text_stream("stderr").isatty()
     progress = say_progress if shown else None
