@@ -17,8 +17,8 @@ from bench_util import log, ratio, timed
 
 from ingest.files import find_documents
 from ingest.load import load
-from ingest.pipeline import ingest
 from kb.embed import Embedder
+from ui.build import ingest
 
 CHANGED_SENTENCE = " The benchmark added this sentence to change one paragraph of one document."
 

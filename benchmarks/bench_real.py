@@ -12,9 +12,9 @@ import bench_query
 from bench_ingest import copies_for, replicate
 from bench_util import latency, log, ratio, timed
 
-from ingest.pipeline import ingest
 from kb.store import open_kb
 from recommender.service import Recommender
+from ui.build import ingest
 
 
 def run(

@@ -4,7 +4,9 @@ Incremental by content hash: a document whose bytes did not change keeps its par
 chunks from the current version (`ingest.gather`), and its vectors come from the embedding
 cache, so a re-run with nothing changed parses and embeds nothing. One ingest runs at a time
 (a file lock).
-`run` is the sequence of steps below, one job each, in the order the data flows.
+`run` is the sequence of steps below, one job each, in the order the data flows. What a version
+learns besides its documents comes from a `Learner` the caller passes in (`ui.build` passes
+`learn.version.CorpusLearner`): reading documents imports no training code, nor torch.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ import time
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from filelock import FileLock, Timeout
 
-from ingest import learning
 from ingest.chunk import MAX_TOKENS
 from ingest.concepts import embedding_text, extract, link_related
 from ingest.corpus import Corpus
@@ -27,10 +29,36 @@ from ingest.gather import Progress, Scope, gather_documents
 from kb import store, versions
 from kb.embed import BUNDLED, Embedder, EmbeddingCache, embed_cached
 from kb.errors import KBBusy, KBCorrupt, KBError, KBNotFound, ModelMismatch, UsageError
-from kb.model import Concept, IngestReport
+from kb.learned import Learned
+from kb.model import Chunk, Concept, IngestReport
 
 LOCK_WAIT_SECONDS = 0.0  # a second ingest refuses at once rather than queueing silently
 DEFAULT_DOCS = Path("data/docs")  # what a first plain `kb ingest` reads
+
+
+class Learner(Protocol):
+    """What a version learns besides its documents (query encoder, calibration sets)."""
+
+    def current(self, previous: store.KnowledgeBase, root: Path, base: Embedder) -> bool:
+        """Whether `previous` already holds what would be learned now."""
+        ...
+
+    def learn(
+        self,
+        root: Path,
+        base: Embedder,
+        chunks: list[Chunk],
+        concepts: list[Concept],
+        concept_vectors: np.ndarray,
+        chunk_vectors: np.ndarray,
+        progress: Progress,
+    ) -> Learned:
+        """What the new version learns over its documents' chunks and concepts."""
+        ...
+
+    def prune(self, root: Path) -> None:
+        """Remove what learning left that no kept version reads any more."""
+        ...
 
 
 @dataclass
@@ -44,11 +72,11 @@ class Embedded:
 
 def ingest(
     paths: list[Path],
+    learner: Learner,
     kb_dir: str | Path | None = None,
     rebuild: bool = False,
     embedder: Embedder | None = None,
     progress: Progress | None = None,
-    training: Path | None = None,
     prune: bool = False,
     confirm: bool = False,
 ) -> IngestReport:
@@ -59,12 +87,11 @@ def ingest(
 
     Args:
         paths: files or folders; none at all keeps every document and only re-learns.
+        learner: what the version learns besides its documents.
         kb_dir: the KB folder (see `kb.store.resolve_kb_dir`).
         rebuild: ignore the current version and the embedding cache; start from nothing.
         embedder: the embedding model (the bundled MiniLM by default).
         progress: called with a short line at each step (the page shows them).
-        training: the training corpus folder (see `ingest.training`); None or an empty
-            folder: questions are read by the untouched model.
         prune: also remove the documents that are not under `paths`.
         confirm: allow a version that drops more than half of the current documents.
 
@@ -85,7 +112,7 @@ def ingest(
     try:
         with FileLock(str(root / ".lock"), timeout=LOCK_WAIT_SECONDS):
             scope = Scope([Path(p) for p in paths], prune, confirm)
-            report = run(scope, root, rebuild, embedder, progress or (lambda _: None), training)
+            report = run(scope, root, rebuild, embedder, progress or (lambda _: None), learner)
     except Timeout as exc:
         raise KBBusy(f"another `kb ingest` is running on {root}; try again when it ends") from exc
     report.seconds = round(time.perf_counter() - started, 3)
@@ -98,7 +125,7 @@ def run(
     rebuild: bool,
     embedder: Embedder,
     progress: Progress,
-    training: Path | None,
+    learner: Learner,
 ) -> IngestReport:
     """One ingest, under the lock: find, reuse or parse, embed, learn, publish."""
     current = previous_kb(root)
@@ -114,13 +141,12 @@ def run(
         previous
         and not (report.added or report.changed or report.removed)
         and sources == old_sources
-        and learning.current(previous, root, training, embedder)
+        and learner.current(previous, root, embedder)
     ):
         return keep_current(previous, report)
     embedded = embed(corpus, root, rebuild, embedder, report, progress)
-    learned = learning.learn(
+    learned = learner.learn(
         root,
-        training,
         embedder,
         corpus.chunks,
         embedded.concepts,
@@ -133,6 +159,7 @@ def run(
     if export:
         export()
     publish(root, corpus, embedded, learned, embedder, sources, report, progress)
+    learner.prune(root)
     return report
 
 
@@ -248,7 +275,7 @@ def publish(
     root: Path,
     corpus: Corpus,
     embedded: Embedded,
-    learned: learning.Learned,
+    learned: Learned,
     embedder: Embedder,
     sources: list[str],
     report: IngestReport,
@@ -283,6 +310,5 @@ def publish(
         learned.calibration,
         learned.record,
     )
-    learning.prune_models(root)
     report.documents, report.chunks = len(corpus.documents), len(corpus.chunks)
     report.concepts, report.glossary = len(concepts), manifest["glossary"]

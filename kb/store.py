@@ -29,6 +29,7 @@ import numpy as np
 
 from kb import vectors as vector_index
 from kb.errors import KBCorrupt, KBError, KBNotFound, UsageError
+from kb.learned import EMPTY, TrainingRecord
 from kb.model import (
     Block,
     Chunk,
@@ -84,8 +85,8 @@ class KnowledgeBase:
     concept_vectors: np.ndarray
     glossary: list[GlossaryEntry] = field(default_factory=list)
     calibration: dict[str, np.ndarray] = field(default_factory=dict)  # set name -> vectors
-    # What the training corpus left for this version: its held-out and calibration texts.
-    training: dict = field(default_factory=dict)
+    # What the training corpus left for this version: its query sets' texts and held-out parts.
+    training: TrainingRecord = EMPTY
 
     def concept(self, concept_id: str) -> Concept | None:
         return self._concepts_by_id().get(concept_id)
@@ -117,7 +118,7 @@ def write_version(
     concept_vectors: np.ndarray,
     manifest: dict,
     calibration: dict[str, np.ndarray],
-    training: dict | None = None,
+    training: TrainingRecord = EMPTY,
 ) -> str:
     """Write a complete new version and publish it; return its name.
 
@@ -142,7 +143,7 @@ def write_version(
             np.save(f, concept_vectors.astype(np.float32))
         with open(tmp / "calibration.npz", "wb") as f:
             np.savez(f, **{name: v.astype(np.float32) for name, v in calibration.items()})
-        write_durably(tmp / "training.json", json.dumps(training or {}, ensure_ascii=False))
+        write_durably(tmp / "training.json", json.dumps(training.to_json(), ensure_ascii=False))
         manifest = {
             **manifest,
             "format": FORMAT,
@@ -329,7 +330,9 @@ def concept_from_dict(d: dict) -> Concept:
     return Concept(**{**d, "sources": [Source(**s) for s in d["sources"]]})
 
 
-def read_training(folder: Path) -> dict:
-    """The version's training record; {} for a version written before there was one."""
+def read_training(folder: Path) -> TrainingRecord:
+    """The version's training record; EMPTY for a version written before there was one."""
     path = folder / "training.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    if not path.exists():
+        return EMPTY
+    return TrainingRecord.from_json(json.loads(path.read_text(encoding="utf-8")))

@@ -12,7 +12,7 @@ Closeness to the KB alone cannot tell "how do I file quarterly taxes" from a rea
 both sound like business. Closeness to known examples of each side can.
 
 The decision is learned per KB version from its calibration queries (the corpus's calibration
-part and the shipped `kb/calibration/` sets): a logistic regression over the five measures,
+part and the shipped `learn/calibration/` sets): a logistic regression over the five measures,
 then the cut on its score with the lowest weighted error (MISS_COST × missed in-domain share
 + accepted off-topic share), placed in the middle of the lowest range of such cuts so that
 the sample's exact scores do not decide. A KB without a corpus has no examples: it cuts
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kb import vectors
-from kb.calibration import IN_DOMAIN, LIKE_IN, LIKE_OUT, OFF_TOPIC
+from kb.learned import IN_DOMAIN, LIKE_IN, LIKE_OUT, OFF_TOPIC
 from kb.store import KnowledgeBase
 
 FALLBACK_THRESHOLD = 0.25  # used only when a KB carries no calibration queries

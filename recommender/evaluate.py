@@ -16,6 +16,7 @@ from contextlib import closing
 from dataclasses import asdict, replace
 
 from kb.embed import Embedder, EmbeddingCache, embed_cached
+from kb.learned import Examples
 from recommender.baselines import BM25Paragraphs, DenseParagraphs
 
 
@@ -138,7 +139,8 @@ def compare(paths: list, k: int = 10, kb_dir=None, heldout: bool = False) -> dic
     baselines = (BM25Paragraphs(kb), DenseParagraphs(kb, base))
     labelled = [(str(p), read_queries(p), systems) for p in paths]
     if heldout:
-        labelled.append(("corpus held out: items", kb.training.get("heldout_items", []), systems))
+        items = [q.to_json() for q in kb.training.heldout_items]
+        labelled.append(("corpus held out: items", items, systems))
         labelled.append(("corpus held out: concepts", *held_concepts(product, base)))
     sets = [
         {"file": name, "systems": score_systems(queries, chosen, baselines, k)}
@@ -152,11 +154,11 @@ def held_concepts(product, base: Embedder) -> tuple[list[dict], dict]:
     trained without those items, and the untouched model, both comparing questions with
     examples that never name those concepts."""
     kb = product.kb
-    queries = kb.training.get("heldout_concepts", [])
+    queries = [q.to_json() for q in kb.training.heldout_concepts]
     measuring = kb.manifest.get("training", {}).get("measuring_model")
     if not measuring:
         return queries, {"product": product}
-    examples = kb.training["measuring"]
+    examples = kb.training.measuring.examples
     reader = Embedder(measuring, root=kb.root)
     return queries, {
         "product": variant(product, reader, examples),
@@ -180,17 +182,19 @@ def score_systems(queries: list[dict], systems: dict, baselines, k: int) -> dict
     return out
 
 
-def variant(product, reader: Embedder, examples: dict | None = None):
+def variant(product, reader: Embedder, examples: Examples | None = None):
     """The product's KB and method with questions read by another encoder (and, if given,
     other example situations): its calibration and examples re-embedded by that encoder."""
     from recommender.service import Recommender
 
     kb = product.kb
-    examples = examples or {}
-    texts = {**kb.training.get("texts", {}), **examples.get("texts", {})}
+    training = kb.training if examples is None else replace(kb.training, examples=examples)
     with closing(EmbeddingCache(kb.root / "embeddings.sqlite", reader.name)) as cache:
-        calibration = {name: embed_cached(reader, cache, t)[0] for name, t in texts.items() if t}
-    training = {**kb.training, **{k: v for k, v in examples.items() if k != "texts"}}
+        calibration = {
+            name: embed_cached(reader, cache, list(t))[0]
+            for name, t in training.texts().items()
+            if t
+        }
     manifest = {**kb.manifest, "query_model": reader.name}
     changed = replace(kb, manifest=manifest, calibration=calibration, training=training)
     return Recommender(changed, reader)

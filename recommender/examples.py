@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kb.calibration import LIKE_IN
+from kb.learned import LIKE_IN
 from kb.store import KnowledgeBase
 from kb.text import normalise
 
@@ -19,8 +19,8 @@ LATER_LABEL = 0.8  # an example's second or third title answers it less directly
 
 def label_matrix(kb: KnowledgeBase) -> np.ndarray | None:
     """Examples x concepts: how much each example situation speaks for each concept."""
-    labels = kb.training.get("example_concepts") or []
-    examples = kb.calibration.get(LIKE_IN)
+    labels = kb.training.examples.labels
+    examples = kb.calibration.get(LIKE_IN)  # stored apart: row for row with the labels
     if not labels or examples is None or len(examples) != len(labels):
         return None
     rows: dict[str, list[int]] = {}

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kb.calibration import LIKE_IN
 from kb.embed import Embedder
 from kb.errors import ModelMismatch, UsageError
+from kb.learned import LIKE_IN
 from kb.model import RECOMMENDABLE, Chunk, Concept
 from kb.store import KnowledgeBase, open_kb
 from kb.text import MAX_QUERY_CHARS, strip_control, without_markup

@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest import finetune, training
 from kb import feedback
-from kb.calibration import LIKE_IN
 from kb.embed import Embedder
 from kb.store import open_kb
+from learn import corpus as training
+from learn import finetune
 from recommender import Recommender
 from tests.conftest import TRAINING, run_kb
 
@@ -39,7 +39,7 @@ def test_the_kb_reads_questions_with_its_trained_encoder(real_store) -> None:
     assert (real_store.root / manifest["query_model"] / "config.json").exists()
     assert manifest["model"] != manifest["query_model"]  # the documents keep the base model
     assert manifest["training"]["train"] > 500 and manifest["training"]["refused"] == 0
-    assert real_store.training["heldout_items"] and real_store.training["heldout_concepts"]
+    assert real_store.training.heldout_items and real_store.training.heldout_concepts
 
 
 @pytest.mark.parametrize(
@@ -207,16 +207,16 @@ def test_feedback_reaches_the_next_model(real_kb, real_store, tmp_path) -> None:
     assert after.version != before.version
     assert after.manifest["query_model"] != before.manifest["query_model"]
     assert after.manifest["training"]["train"] == before.manifest["training"]["train"] + 1
-    examples = dict(zip(after.training["texts"][LIKE_IN], after.training["example_concepts"]))
-    assert examples[query] == ["Participation and Involvement"]
+    examples = dict(zip(after.training.examples.texts, after.training.examples.labels))
+    assert examples[query] == ("Participation and Involvement",)
     assert (kb_dir / after.manifest["query_model"]).is_dir()
 
 
 def test_the_held_out_encoder_is_trained_when_first_measured(real_kb, real_store, tmp_path):
     """A build trains only the product's encoder; `kb eval --heldout` trains the one that
     never saw the held-out concepts, once, under the name the build recorded."""
-    from ingest.learning import measuring_model
     from kb.text import normalise
+    from learn.version import measuring_model
 
     titles = [c.title for c in real_store.concepts if c.kind in ("principle", "practice")]
     held = next(t for t in titles if training.bucket("concept:" + normalise(t), 10) == 0)
@@ -236,8 +236,8 @@ def test_the_held_out_encoder_is_trained_when_first_measured(real_kb, real_store
     name = kb.manifest["training"]["measuring_model"]
     assert name and name != kb.manifest["query_model"]
     assert not (kb_dir / name).exists()  # named by the build, not trained by it
-    assert kb.training["measuring"]["hidden"] == [held]
-    assert all(held not in r["concepts"] for r in kb.training["measuring"]["items"])
+    assert kb.training.measuring.hidden == (held,)
+    assert all(held not in i.concepts for i in kb.training.measuring.items)
     said: list[str] = []
     assert measuring_model(kb, said.append) == name
     assert (kb_dir / name).is_dir() and any("training the query encoder" in s for s in said)

@@ -171,7 +171,7 @@ def test_feedback_is_recorded_and_listed(tmp_path: Path):
 @pytest.fixture(scope="session")
 def app_kb(real_kb, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The session KB plus a document whose text carries a script tag."""
-    from ingest.pipeline import ingest
+    from ui.build import ingest
 
     root = tmp_path_factory.mktemp("app")
     kb_dir = real_kb.copy_to(root / "kb")
@@ -442,7 +442,7 @@ def test_a_library_of_notes_without_headings_still_works(monkeypatch, tmp_path: 
         "We bake bread in the morning and cakes in the afternoon.\n\n"
         "The staff rotate every week, and customers ask for gluten-free loaves more often.\n"
     )
-    from ingest.pipeline import ingest
+    from ui.build import ingest
 
     ingest([docs], tmp_path / "kb")
     assert open_kb(tmp_path / "kb").concepts == []

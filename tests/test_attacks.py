@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 
 from ingest import gather
-from ingest.pipeline import ingest
 from kb.errors import KBError
 from kb.store import open_kb
 from tests.conftest import KB_BIN, FakeEmbedder, run_kb
+from ui.build import ingest
 from ui.cli import BATCH_CHUNK
 
 GOOD = "# Pricing Reviews\n\nReview your prices every quarter, with your best customers.\n"

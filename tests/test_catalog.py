@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ingest.pipeline import ingest
 from kb.catalog import filter_concepts, find_concept, framework_table
 from kb.store import open_kb
+from ui.build import ingest
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "data" / "docs"

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from ingest.pipeline import ingest
 from kb.errors import KBBusy, KBError, ModelMismatch
 from kb.store import current_version, open_kb
+from ui.build import ingest
 
 REPO = Path(__file__).resolve().parents[1]
 KB_BIN = REPO / ".venv" / "bin" / "kb"

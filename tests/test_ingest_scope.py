@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.pipeline import ingest, recorded_folders
+from ingest.pipeline import recorded_folders
 from kb.errors import UsageError
 from kb.store import current_version, open_kb
+from ui.build import ingest
 
 SOCIO = "socio-technical-systems.txt"
 OVER = "over-alignment-and-smb-innovation.txt"

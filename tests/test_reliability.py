@@ -28,13 +28,13 @@ from pypdf import PdfWriter
 
 from ingest import gather
 from ingest.load import MAX_BYTES, MAX_TEXT_CHARS
-from ingest.pipeline import ingest
 from kb.embed import Embedder
 from kb.errors import KBBusy, KBCorrupt, KBNotFound, UsageError
 from kb.model import Rejected
 from kb.store import current_version, open_kb
 from recommender.service import MAX_QUERY_CHARS, Recommender, prepare
 from tests.conftest import DOCS, KB_BIN, REPO, FakeEmbedder, run_kb
+from ui.build import ingest
 
 ESC = "\x1b"
 BUSY = "another `kb ingest` is running"

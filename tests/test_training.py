@@ -7,10 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest import finetune, training
-from ingest.training import Item
 from kb.feedback import DOWN, UP, Vote
+from kb.learned import Item
 from kb.model import Concept
+from learn import corpus as training
+from learn import finetune
 
 TITLES = ["Joint Optimization", "Change Management and Employee Resistance", "Phased Rollout"]
 

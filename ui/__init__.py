@@ -1,1 +1,1 @@
-"""The top layer: the `kb` command and the page's views, over ingest and the recommender."""
+"""The top layer: the `kb` command and the page's views, over ingest, learn and the recommender."""

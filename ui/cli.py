@@ -1,7 +1,8 @@
 """The `kb` command: parse arguments, call one service function, render the result.
 
 JSON goes to stdout; progress, warnings and errors go to stderr. Every error becomes one
-line and an exit status in `main` (2 usage, 3 some files rejected, 1 anything else).
+line and an exit status in `main` (2 usage, 3 some files rejected or batch lines not answered,
+1 anything else).
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def run_and_report(
     confirm: bool = False,
 ) -> None:
     """One ingest, its report on stdout and its rejections on stderr (exit 3 if any)."""
-    from ingest.pipeline import ingest as run_ingest
+    from ui.build import ingest as run_ingest
 
     shown = verbose or click.get_text_stream("stderr").isatty()
     progress = say_progress if shown else None
@@ -358,8 +359,8 @@ def evaluate(files, k, heldout, kb_dir, as_json, verbose) -> None:
     from recommender.evaluate import compare
 
     if heldout:  # the encoder that never saw the held-out concepts: trained on first use
-        from ingest.learning import measuring_model
         from kb.store import open_kb
+        from learn.version import measuring_model
 
         measuring_model(open_kb(kb_dir), say_progress)
     report = compare(list(files), k=k, kb_dir=kb_dir, heldout=heldout)

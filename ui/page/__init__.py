@@ -3,7 +3,7 @@
 the KB, and each session runs `script.py`, which runs `ui.page.main.main`.
 
 A thin layer over the same Python API as the CLI: `Recommender.recommend` ranks, `kb.catalog`
-filters and describes, `kb.stats` counts, `ingest.pipeline.ingest` re-ingests; nothing here
+filters and describes, `kb.stats` counts, `ui.build.ingest` re-ingests; nothing here
 ranks or parses. Document text reaches the browser only as text: through `ui.page.html`, which
 escapes every piece before adding its own tags, or through widgets that show plain text
 (tables, labels escaped by `html.md_escape`).

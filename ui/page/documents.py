@@ -1,7 +1,7 @@
 """The Documents view: a maintainer's upkeep of the library.
 
 What the KB holds (the same figures as `kb stats`, from `kb.stats`), uploads saved into the
-documents folder (checked by `ui.page.upload`), a re-ingest through `ingest.pipeline.ingest`
+documents folder (checked by `ui.page.upload`), a re-ingest through `ui.build.ingest`
 with its report, and the votes given on the Ask view.
 """
 
@@ -15,13 +15,13 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from ingest.load import SUPPORTED
-from ingest.pipeline import ingest
 from kb import feedback
 from kb.embed import BUNDLED
 from kb.errors import KBError
 from kb.stats import per_document, stats
 from kb.store import KnowledgeBase, resolve_kb_dir
 from recommender import Recommender
+from ui.build import ingest
 from ui.page import html, maintainer, upload
 from ui.page.load import docs_dir, load_embedder, load_recommender, training_dir
 

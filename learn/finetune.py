@@ -27,10 +27,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.training import Item, digest
 from kb.embed import MODELS, Embedder, model_name
+from kb.learned import Item
 from kb.model import RECOMMENDABLE, Chunk, Concept
 from kb.text import sha256_text
+from learn.corpus import digest
 
 
 @dataclass(frozen=True)

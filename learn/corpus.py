@@ -30,25 +30,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kb.feedback import UP, Vote
+from kb.learned import Item
 from kb.text import normalise, sha256_text
 
 CONCEPT_HOLDOUT = 10  # one in this many labelled titles is held out of training
 ITEM_HOLDOUT = 7  # one in this many items is held out, another one is for calibration
 OFF_TOPIC_PARTS = 5  # off-topic: 1 part for evaluation, 2 calibration, 2 reference
-
-
-@dataclass(frozen=True)
-class Item:
-    """One situation (or off-topic question) and what answers it."""
-
-    text: str
-    concepts: tuple[str, ...] = ()  # best first; () = the documents do not answer it
-    avoid: tuple[str, ...] = ()
-    source: str = ""  # "file.jsonl:12" or "feedback"
-
-    @property
-    def off_topic(self) -> bool:
-        return not self.concepts
 
 
 @dataclass
