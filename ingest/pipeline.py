@@ -27,7 +27,7 @@ from ingest.corpus import Corpus
 from ingest.files import find_documents
 from ingest.gather import Progress, Scope, gather_documents
 from kb import store, versions
-from kb.embed import BUNDLED, Embedder, EmbeddingCache, embed_cached
+from kb.embed import BUNDLED, EMBEDDINGS, Embedder, EmbeddingCache, embed_cached
 from kb.errors import KBBusy, KBCorrupt, KBError, KBNotFound, ModelMismatch, UsageError
 from kb.learned import Learned
 from kb.model import Chunk, Concept, IngestReport
@@ -254,7 +254,7 @@ def embed(
 ) -> Embedded:
     """Passages and concepts through the documents' model, via one cache."""
     progress(f"embedding {len(corpus.chunks)} passages (unchanged ones come from the cache)")
-    with closing(EmbeddingCache(root / "embeddings.sqlite", embedder.name)) as cache:
+    with closing(EmbeddingCache(root / EMBEDDINGS, embedder.name)) as cache:
         texts = [c.embed_text for c in corpus.chunks]
         chunk_vectors, report.embedded = embed_cached(embedder, cache, texts, refresh=rebuild)
         concepts, concept_vectors = extract_concepts(corpus, embedder, cache)

@@ -29,6 +29,7 @@ SINGLE_THREAD_MAX = 8
 
 
 MODELS = "models"  # the folder, inside a KB folder, of the query encoders trained for it
+EMBEDDINGS = "embeddings.sqlite"  # the cache of vectors by (model, text), beside the versions
 
 
 def model_name(key: str) -> str:

@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -248,6 +249,12 @@ def write_sqlite(path: Path, documents, chunks, concepts) -> None:
         db.close()
 
 
+# numpy reads an .npy header with ast.literal_eval, which CPython 3.11 does not make safe
+# across threads: readers of the page loading at once failed with "AST constructor recursion
+# depth mismatch" (tests/test_reliability.py's eight readers, about one run in three).
+NPY_HEADERS = threading.Lock()
+
+
 def open_kb(kb_dir: str | Path | None = None) -> KnowledgeBase:
     """Load the current version, checking it is whole.
 
@@ -265,9 +272,10 @@ def open_kb(kb_dir: str | Path | None = None) -> KnowledgeBase:
     try:
         documents, chunks, concepts = read_sqlite(folder / "kb.sqlite")
         index = vector_index.load(folder / "vectors.faiss")
-        concept_vectors = np.load(folder / "concepts.npy")
-        with np.load(folder / "calibration.npz") as npz:
-            calibration = {name: npz[name] for name in npz.files}
+        with NPY_HEADERS:
+            concept_vectors = np.load(folder / "concepts.npy")
+            with np.load(folder / "calibration.npz") as npz:
+                calibration = {name: npz[name] for name in npz.files}
         training = read_training(folder)
     except Exception as exc:  # any library error here means a damaged file
         raise KBCorrupt(f"{folder} cannot be read ({exc}); run `kb ingest --rebuild`") from exc

@@ -20,14 +20,14 @@ import json
 import os
 import random
 import shutil
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from kb.embed import MODELS, Embedder, model_name
+from kb.embed import EMBEDDINGS, MODELS, Embedder, EmbeddingCache, model_name
 from kb.learned import Item
 from kb.model import RECOMMENDABLE, Chunk, Concept
 from kb.text import sha256_text
@@ -232,13 +232,19 @@ class Layers:
                 for text, row, length in zip(chunk, hidden, mask.sum(dim=1).tolist()):
                     states[text] = row[:length].clone()
 
-    def encode(self, lower: list) -> np.ndarray:
-        """Sentence embeddings as the model reads them now (no dropout, no gradients)."""
+    def encode(self, texts: list[str], states: dict, batch_size: int = 64) -> np.ndarray:
+        """Sentence embeddings of texts (their states computed) as the model reads them now:
+        no dropout, no gradients, in batches of like lengths."""
         import torch
 
+        out = np.zeros((len(texts), self.bert.config.hidden_size), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(states[texts[i]]))
         self.trained.eval()
         with torch.no_grad():
-            return self.upper(lower).numpy()
+            for start in range(0, len(order), batch_size):
+                rows = order[start : start + batch_size]
+                out[rows] = self.upper([states[texts[i]] for i in rows]).numpy()
+        return out
 
     def upper(self, lower: list):
         """The sentence embeddings of texts from their frozen states, through the top layers,
@@ -326,10 +332,12 @@ def query_model(
     progress: Callable[[str], None],
     settings: Settings = DEFAULT,
     hidden: frozenset[str] = frozenset(),
+    reads: Sequence[str] = (),
 ) -> str | None:
     """The name of the KB's query encoder, trained now unless its key is already built.
 
     `hidden`: concepts kept out of training altogether (see `examples`).
+    `reads`: texts the new encoder is asked to read next (see `read_ahead`).
 
     Returns:
         A model name for `kb.embed.Embedder` (relative to the KB folder), or None when there
@@ -348,15 +356,30 @@ def query_model(
         stack = Layers.of(base, settings)
         states: dict = {}
         stack.lower([item.text for item in items], states)
-        base_queries = stack.encode([states[item.text] for item in items])  # untouched
+        base_queries = stack.encode([item.text for item in items], states)  # untouched
         chunk_row = {c.id: i for i, c in enumerate(chunks)}
         data = examples(items, concepts, chunk_row, base_queries, concept_vectors, settings, hidden)
         stack.lower([text for text, _, _ in data], states)
         train(stack, states, data, concept_vectors, chunk_vectors, settings, progress)
+        stack.model.max_seq_length = base.max_tokens
+        read_ahead(stack, states, list(reads), settings, root, name)
     model = stack.model
-    model.max_seq_length = base.max_tokens
     tmp = root / MODELS / f".tmp-{key}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     model.save(str(tmp))
     os.replace(tmp, folder)  # a crash leaves no half model under its key
     return name
+
+
+def read_ahead(
+    stack: Layers, states: dict, texts: list[str], settings: Settings, root: Path, name: str
+) -> None:
+    """Read `texts` with the just-trained encoder into the KB's embedding cache, reusing
+    the frozen layers' pass over the training texts: the version's calibration and example
+    queries, read afterwards by the whole exported model, took as long as training itself.
+    A text that training cut at `settings.max_tokens` is read again whole."""
+    whole = {t: s for t, s in states.items() if len(s) < settings.max_tokens}
+    stack.lower(texts, whole)
+    vectors = stack.encode(texts, whole)
+    with closing(EmbeddingCache(root / EMBEDDINGS, name)) as cache:
+        cache.put_many({sha256_text(t): v for t, v in zip(texts, vectors)})

@@ -22,7 +22,15 @@ from pathlib import Path
 import numpy as np
 
 from kb import encoder, feedback
-from kb.embed import MODELS, Embedder, EmbeddingCache, embed_cached, model_location, model_name
+from kb.embed import (
+    EMBEDDINGS,
+    MODELS,
+    Embedder,
+    EmbeddingCache,
+    embed_cached,
+    model_location,
+    model_name,
+)
 from kb.errors import KBError
 from kb.learned import (
     IN_DOMAIN,
@@ -86,17 +94,6 @@ class CorpusLearner:
         corpus = corpus_for(root, self.folder, concepts)
         for problem in corpus.problems:
             progress(f"training corpus: refused {problem}")
-        args = (concepts, chunks, concept_vectors, chunk_vectors, progress)
-        name = finetune.query_model(root, base, corpus.learned, *args) if not corpus.empty else None
-        hidden = frozenset(corpus.held_titles)
-        measuring = (
-            model_name(finetune.model_key(base.name, corpus.unseen, concepts, hidden=hidden))
-            if name
-            else None
-        )
-        reader = Embedder(name, root=root) if name else base
-        if name:
-            reader.export()  # questions are then read without torch
         queries, examples = calibration_sets(corpus, concepts)
         record = TrainingRecord(
             folder=str(self.folder) if self.folder else None,
@@ -107,14 +104,30 @@ class CorpusLearner:
             measuring=Measuring(
                 examples_of(corpus.unseen, concepts),
                 tuple(replace(i, source="") for i in corpus.unseen),
-                tuple(sorted(hidden)),
+                tuple(sorted(corpus.held_titles)),
             ),
             held_titles=tuple(sorted(corpus.held_titles)),
             heldout_items=labelled(corpus.heldout_items, "item"),
             heldout_concepts=labelled(corpus.heldout_concepts, "concept"),
             refused=tuple(corpus.problems),
         )
-        with closing(EmbeddingCache(root / "embeddings.sqlite", reader.name)) as cache:
+        args = (concepts, chunks, concept_vectors, chunk_vectors, progress)
+        reads = [text for texts in record.texts().values() for text in texts]
+        name = (
+            finetune.query_model(root, base, corpus.learned, *args, reads=reads)
+            if not corpus.empty
+            else None
+        )
+        hidden = frozenset(corpus.held_titles)
+        measuring = (
+            model_name(finetune.model_key(base.name, corpus.unseen, concepts, hidden=hidden))
+            if name
+            else None
+        )
+        reader = Embedder(name, root=root) if name else base
+        if name:
+            reader.export()  # questions are then read without torch
+        with closing(EmbeddingCache(root / EMBEDDINGS, reader.name)) as cache:
             vectors = {
                 s: embed_cached(reader, cache, list(t))[0] for s, t in record.texts().items() if t
             }
@@ -145,7 +158,7 @@ def measuring_model(kb: KnowledgeBase, progress: Callable[[str], None]) -> str |
     if not name or (kb.root / name).is_dir():
         return name
     base = Embedder(kb.manifest["model"], root=kb.root)
-    with closing(EmbeddingCache(kb.root / "embeddings.sqlite", base.name)) as cache:
+    with closing(EmbeddingCache(kb.root / EMBEDDINGS, base.name)) as cache:
         chunk_vectors, _ = embed_cached(base, cache, [c.embed_text for c in kb.chunks])
     record = kb.training.measuring
     args = (kb.concepts, kb.chunks, kb.concept_vectors, chunk_vectors, progress)

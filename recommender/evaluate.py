@@ -15,7 +15,7 @@ import re
 from contextlib import closing
 from dataclasses import asdict, replace
 
-from kb.embed import Embedder, EmbeddingCache, embed_cached
+from kb.embed import EMBEDDINGS, Embedder, EmbeddingCache, embed_cached
 from kb.learned import Examples
 from recommender.baselines import BM25Paragraphs, DenseParagraphs
 
@@ -189,7 +189,7 @@ def variant(product, reader: Embedder, examples: Examples | None = None):
 
     kb = product.kb
     training = kb.training if examples is None else replace(kb.training, examples=examples)
-    with closing(EmbeddingCache(kb.root / "embeddings.sqlite", reader.name)) as cache:
+    with closing(EmbeddingCache(kb.root / EMBEDDINGS, reader.name)) as cache:
         calibration = {
             name: embed_cached(reader, cache, list(t))[0]
             for name, t in training.texts().items()
