@@ -11,7 +11,7 @@ PORT ?= 8501
 ADDRESS ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast install browser kb bench screenshot readme lint format clean
+.PHONY: run test test-fast install browser kb encoder bench screenshot readme lint format clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -45,6 +45,12 @@ screenshot: install browser
 # The README's --help blocks, regenerated from the real commands (a test checks they match).
 readme: install
 	$(BIN)/python -m ui.readme
+
+# Maintainers, after changing data/training, data/docs' headings or the training settings:
+# train the encoder and keep its trained layers in data/training/encoders/ (commit them), so
+# that a fresh clone skips training. A test says when the shipped encoder is stale.
+encoder: kb
+	$(BIN)/kb train --kb-dir $(KB_DIR) --training data/training --ship --verbose
 
 bench: kb
 	$(BIN)/python benchmarks/run.py

@@ -202,6 +202,20 @@ class Layers:
         for parameter in self.trained.parameters():
             parameter.requires_grad_(True)
 
+    def save(self, path: Path) -> None:
+        """Write the trained layers alone (7 MB a layer): all that training changed."""
+        from safetensors.torch import save_file
+
+        tmp = path.with_name(f".tmp-{path.name}")
+        save_file({k: v.contiguous() for k, v in self.trained.state_dict().items()}, str(tmp))
+        os.replace(tmp, path)
+
+    def load(self, path: Path) -> None:
+        """Put trained layers written by `save` in place of the base model's own."""
+        from safetensors.torch import load_file
+
+        self.trained.load_state_dict(load_file(str(path)))
+
     @classmethod
     def of(cls, base: Embedder, settings: Settings) -> Layers:
         """A fresh, seeded copy of the base model, cut as the settings say."""
@@ -333,11 +347,14 @@ def query_model(
     settings: Settings = DEFAULT,
     hidden: frozenset[str] = frozenset(),
     reads: Sequence[str] = (),
+    shipped: Path | None = None,
 ) -> str | None:
     """The name of the KB's query encoder, trained now unless its key is already built.
 
     `hidden`: concepts kept out of training altogether (see `examples`).
     `reads`: texts the new encoder is asked to read next (see `read_ahead`).
+    `shipped`: a folder of trained layers by key (see `ship`): one with this key is taken
+    instead of training.
 
     Returns:
         A model name for `kb.embed.Embedder` (relative to the KB folder), or None when there
@@ -351,16 +368,23 @@ def query_model(
     if folder.is_dir():
         progress(f"query encoder {key} is built already")
         return name
-    progress(f"training the query encoder {key} on {len(items)} situations")
+    layers = shipped / f"{key}{LAYERS}" if shipped else None
     with torch_threads(settings.threads):
         stack = Layers.of(base, settings)
         states: dict = {}
-        stack.lower([item.text for item in items], states)
-        base_queries = stack.encode([item.text for item in items], states)  # untouched
-        chunk_row = {c.id: i for i, c in enumerate(chunks)}
-        data = examples(items, concepts, chunk_row, base_queries, concept_vectors, settings, hidden)
-        stack.lower([text for text, _, _ in data], states)
-        train(stack, states, data, concept_vectors, chunk_vectors, settings, progress)
+        if layers and layers.is_file():
+            progress(f"query encoder {key}: its trained layers come from {layers}")
+            stack.load(layers)
+        else:
+            progress(f"training the query encoder {key} on {len(items)} situations")
+            stack.lower([item.text for item in items], states)
+            base_queries = stack.encode([item.text for item in items], states)  # untouched
+            chunk_row = {c.id: i for i, c in enumerate(chunks)}
+            data = examples(
+                items, concepts, chunk_row, base_queries, concept_vectors, settings, hidden
+            )
+            stack.lower([text for text, _, _ in data], states)
+            train(stack, states, data, concept_vectors, chunk_vectors, settings, progress)
         stack.model.max_seq_length = base.max_tokens
         read_ahead(stack, states, list(reads), settings, root, name)
     model = stack.model
@@ -383,3 +407,24 @@ def read_ahead(
     vectors = stack.encode(texts, whole)
     with closing(EmbeddingCache(root / EMBEDDINGS, name)) as cache:
         cache.put_many({sha256_text(t): v for t, v in zip(texts, vectors)})
+
+
+SHIPPED = "encoders"  # inside a training corpus folder: the encoders shipped with it
+LAYERS = ".safetensors"  # a shipped encoder: its key, then this
+
+
+def ship(root: Path, name: str, target: Path, settings: Settings = DEFAULT) -> Path:
+    """Keep the trained layers of the KB's encoder `name` in `target` (beside the corpus
+    that taught them), the only encoder there, so that a fresh clone with the same corpus,
+    catalog and settings skips training (`query_model`'s `shipped`)."""
+    from sentence_transformers import SentenceTransformer
+
+    key = name.rsplit("/", 1)[-1]
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / f"{key}{LAYERS}"
+    model = SentenceTransformer(str(root / name), device="cpu")
+    Layers(model, settings.trained_layers).save(path)
+    for stale in target.glob(f"*{LAYERS}"):
+        if stale != path:
+            stale.unlink()
+    return path

@@ -113,8 +113,9 @@ class CorpusLearner:
         )
         args = (concepts, chunks, concept_vectors, chunk_vectors, progress)
         reads = [text for texts in record.texts().values() for text in texts]
+        shipped = self.folder / finetune.SHIPPED if self.folder else None
         name = (
-            finetune.query_model(root, base, corpus.learned, *args, reads=reads)
+            finetune.query_model(root, base, corpus.learned, *args, reads=reads, shipped=shipped)
             if not corpus.empty
             else None
         )

@@ -96,10 +96,17 @@ def ingest(paths, kb_dir, training, rebuild, prune, confirm, verbose, as_json) -
 @training_option
 @verbose_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
-def train(kb_dir, training, verbose, as_json) -> None:
+@click.option(
+    "--ship",
+    is_flag=True,
+    help="Also keep the encoder's trained layers in the corpus folder's encoders/ (to commit).",
+)
+def train(kb_dir, training, verbose, as_json, ship) -> None:
     """Learn from the training corpus and the page's feedback, over the KB's documents.
 
     Publishes a new version when the corpus or the votes changed since the current one.
+    With --ship, a fresh clone with the same corpus and documents takes the encoder from
+    the corpus folder instead of training it.
 
     Example: kb train --json
     """
@@ -107,6 +114,15 @@ def train(kb_dir, training, verbose, as_json) -> None:
 
     open_kb(kb_dir)  # a KB to learn over must exist
     run_and_report([], kb_dir, training, False, verbose, as_json)  # every document stays
+    if ship:
+        from learn.finetune import SHIPPED
+        from learn.finetune import ship as keep
+
+        kb = open_kb(kb_dir)
+        name = kb.manifest.get("query_model")
+        if not name:
+            raise UsageError(f"{training} taught no encoder to ship: is the corpus empty?")
+        say(f"shipped {keep(kb.root, name, Path(training) / SHIPPED)}", err=True)
 
 
 def run_and_report(
