@@ -10,6 +10,8 @@ What one run measures, in one process unless said otherwise:
    flat FAISS) on the same documents with the same loaded model;
 2. warm query latency (p50/p95 over 200+ varied dev-set queries) of `Recommender.recommend`
    and of the naive query (one embedding, one FAISS search), and the recommender's stages;
+   The same warm latency on the product's own KB (data/kb, read by its trained encoder);
+   and `kb train` on the shipped corpus from a KB never trained (bench_train.py);
 3. cold start: one `kb recommend "..." --json` process from spawn to exit, broken down into
    imports, KB load, model load and queries measured in fresh child processes; and on the
    product's own KB (data/kb), the cold query against the naive tool's, the page from
@@ -45,6 +47,7 @@ import bench_real
 import bench_report
 import bench_scale
 import bench_start
+import bench_train
 import faiss
 from bench_util import ROOT, log, machine, query_set, timed
 
@@ -81,7 +84,9 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--queries", type=int, default=None, help="at least this many queries")
     p.add_argument("--real-chunks", type=int, default=None, help="chunks of the replicated KB")
     p.add_argument("--cold-repeats", type=int, default=None, help="cold-start runs (median)")
-    p.add_argument("--skip", default="", help="comma list of: query, cold, start, real, scale")
+    p.add_argument(
+        "--skip", default="", help="comma list of: query, train, cold, start, real, scale"
+    )
     p.add_argument("--docs", type=Path, default=ROOT / "data" / "docs")
     p.add_argument("--out", type=Path, default=RESULTS)
     p.add_argument("--keep", action="store_true", help="keep the temporary KBs (path logged)")
@@ -122,10 +127,15 @@ def measure(args: argparse.Namespace, results: dict, work: Path) -> None:
     queries = query_set(minimum=args.queries)[: args.queries if args.quick else None]
     if "query" not in args.skip:
         section(results, "query", bench_query.run, recommender, naive, queries)
+    product_kb = Path(os.environ.get("KB_DIR") or ROOT / "data" / "kb")
+    if "query" not in args.skip and open_kb(product_kb).manifest.get("query_model"):
+        trained = Recommender(open_kb(product_kb))  # its own query encoder
+        section(results, "query_trained", bench_query.run, trained, naive, queries)
+    if "train" not in args.skip:
+        section(results, "train", bench_train.run, kb_dir, work)
     if "cold" not in args.skip:
         section(results, "cold_start", bench_cold.run, kb_dir, COLD_QUERY, args.cold_repeats)
     if "start" not in args.skip:
-        product_kb = Path(os.environ.get("KB_DIR") or ROOT / "data" / "kb")
         section(results, "start", bench_start.run, product_kb, COLD_QUERY, args.cold_repeats)
     if "real" not in args.skip and args.real_chunks:
         per_copy = results["ingest"]["full"]["chunks"]
