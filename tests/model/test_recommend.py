@@ -17,11 +17,9 @@ from recommender import Recommender, service
 from recommender.evaluate import read_queries, summarise
 from tests.conftest import REPO, run_kb
 
-pytestmark = pytest.mark.slow
-
 DEV = REPO.parent / "shared" / "eval" / "dev.jsonl"
 SCORER = REPO.parent / "shared" / "eval" / "score.py"
-HELDOUT = Path(__file__).parent / "data" / "heldout.jsonl"
+HELDOUT = Path(__file__).parents[1] / "data" / "heldout.jsonl"
 
 
 @pytest.fixture(scope="module")
