@@ -42,6 +42,9 @@ TRAINING = REPO / "data" / "training"
 # subprocesses, sees a corpus folder that does not exist, and trains nothing.
 NO_TRAINING = TESTS / "data" / "no-training-corpus"
 os.environ["KB_TRAINING"] = str(NO_TRAINING)
+# No test reaches the network for a model: the bundled one is on disk, and a name that is not
+# installed (a fake embedder's) must fail at once, in process as in a subprocess.
+os.environ["HF_HUB_OFFLINE"] = "1"
 # The markers each folder gives its tests (core has none: it is what `make test-fast` runs).
 FOLDER_MARKS = {"model": ("slow",), "trained": ("slow",), "e2e": ("e2e", "slow")}
 

@@ -544,7 +544,7 @@ def test_a_second_ingest_through_the_api_is_refused_while_the_first_runs(
     class SlowEmbedder(FakeEmbedder):
         def embed(self, texts):
             entered.set()
-            assert release.wait(30)
+            assert release.wait(LIMIT)
             return super().embed(texts)
 
     outcome: dict = {}
@@ -553,17 +553,28 @@ def test_a_second_ingest_through_the_api_is_refused_while_the_first_runs(
     )
     first.start()
     try:
-        assert entered.wait(30)
+        assert entered.wait(LIMIT)
         with pytest.raises(KBBusy, match="another `kb ingest` is running"):
             ingest([docs], kb_dir, embedder=FakeEmbedder())
     finally:
         release.set()
-        first.join(30)
+        first.join(LIMIT)
     assert assert_whole(kb_dir).version == outcome["report"].version
 
 
 REVISION = "revision.md"
 QUERY = "staff resist new tools"
+# Seconds a thread may take to reach a point: a stop for a hang, never a pace (each takes
+# well under a second).
+LIMIT = 600
+
+
+def wait_until(condition, what: str) -> None:
+    """Poll for `condition`, up to LIMIT seconds."""
+    deadline = time.monotonic() + LIMIT
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} never happened"
+        time.sleep(0.005)
 
 
 def write_revision(docs: Path, n: int) -> None:
@@ -603,7 +614,7 @@ def test_current_is_never_seen_empty_or_torn_while_versions_publish(tmp_path: Pa
             published.add(ingest([docs], kb_dir, embedder=FakeEmbedder()).version)
     finally:
         stop.set()
-        reader.join(30)
+        reader.join(LIMIT)
     assert len(published) == 31
     assert set(seen) <= published, {k: v for k, v in seen.items() if k not in published}
     assert sum(seen.values()) > 100
@@ -621,6 +632,7 @@ def test_eight_threads_read_one_whole_version_while_ingests_publish(tmp_path: Pa
     stop = threading.Event()
     errors: list[str] = []
     seen: list[tuple[str, frozenset, str]] = []  # (version, revisions found, thread)
+    runs: Counter = Counter()  # bodies each thread has run to the end
     lock = threading.Lock()
 
     def guarded(name, body):
@@ -628,6 +640,8 @@ def test_eight_threads_read_one_whole_version_while_ingests_publish(tmp_path: Pa
             try:
                 while not stop.is_set():
                     body(name)
+                    with lock:
+                        runs[name] += 1
                     time.sleep(0.02)  # let the writer have the GIL now and then
             except Exception as exc:  # any exception is a failure of the test
                 with lock:
@@ -674,11 +688,17 @@ def test_eight_threads_read_one_whole_version_while_ingests_publish(tmp_path: Pa
             report = ingest([docs], kb_dir, embedder=FakeEmbedder())
             assert report.changed == [str(docs / REVISION)]
             published[report.version] = f"rev{n:03d}"
-            time.sleep(0.05)
+            # the readers load this version before the next one is published
+            wait_until(
+                lambda new=report.version: errors or any(v == new for v, _, _ in list(seen)),
+                f"a reader loading {report.version}",
+            )
+        # and every thread has run at least once, however busy the machine
+        wait_until(lambda: errors or len(runs) == len(threads), "a run of every thread")
     finally:
         stop.set()
         for t in threads:
-            t.join(60)
+            t.join(LIMIT)
     assert not errors, errors[:5]
     assert {name for _, _, name in seen} == {t.name for t in threads} - {"recommender-old"}
     for version, revisions, name in seen:

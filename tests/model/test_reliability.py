@@ -143,7 +143,7 @@ def test_kill_9_at_random_moments_of_a_rebuild_leaves_the_last_complete_version(
         time.sleep(delay)
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=60)
+        proc.wait(timeout=600)  # a stop for a hang: a killed process ends at once
         assert proc.returncode in (0, -signal.SIGKILL), (proc.returncode, context)
         kb = assert_whole(kb_dir)
         now = snapshot(kb)
@@ -207,7 +207,7 @@ def test_two_kb_ingest_at_once_one_refuses_and_the_kb_stays_whole(real_kb, tmp_p
     add_to_body(docs, "Owners who automate review staff workload each quarter, marker twin-run.")
     args = ("ingest", str(docs), "--kb-dir", str(kb_dir), "--json")
     procs = [popen_kb(*args), popen_kb(*args)]
-    results = [(p, *p.communicate(timeout=300)) for p in procs]
+    results = [(p, *p.communicate(timeout=3600)) for p in procs]
     codes = sorted(p.returncode for p, _, _ in results)
     assert codes == [0, 1], [(p.returncode, err[-500:]) for p, _, err in results]
     winner = next((out, err) for p, out, err in results if p.returncode == 0)
