@@ -37,7 +37,7 @@ test: install browser
 
 # tests/core only; the folders say what a test costs (tests/conftest.py, README "Tests").
 test-fast: install
-	$(BIN)/pytest -q tests/core
+	$(BIN)/pytest -q tests/core --hypothesis-profile=quick
 
 # The README's picture of the page, taken by the browser test (tests never write it otherwise).
 screenshot: install browser

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "data" / "docs"
@@ -45,6 +46,11 @@ os.environ["KB_TRAINING"] = str(NO_TRAINING)
 # No test reaches the network for a model: the bundled one is on disk, and a name that is not
 # installed (a fake embedder's) must fail at once, in process as in a subprocess.
 os.environ["HF_HUB_OFFLINE"] = "1"
+# The property tests' examples per test (tests/core/test_properties.py): 50 by default, as
+# `make test` runs them; `make test-fast` asks for the quick profile (--hypothesis-profile).
+settings.register_profile("thorough", max_examples=50)
+settings.register_profile("quick", max_examples=15)
+settings.load_profile("thorough")
 # The markers each folder gives its tests (core has none: it is what `make test-fast` runs).
 FOLDER_MARKS = {"model": ("slow",), "trained": ("slow",), "e2e": ("e2e", "slow")}
 

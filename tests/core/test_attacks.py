@@ -232,17 +232,6 @@ def test_a_kb_dir_that_is_a_file_is_a_usage_error_everywhere(tmp_path) -> None:
     assert not_a_folder.read_text() == "not a KB"
 
 
-def test_a_kb_whose_model_is_not_installed_says_so_in_one_line(
-    docs, tmp_path, fake_embedder
-) -> None:
-    kb_dir = tmp_path / "kb"
-    ingest([docs], kb_dir, embedder=fake_embedder)  # its manifest names "fake-hash-64"
-    done = invoke_kb("recommend", "our staff ignore the new app", "--kb-dir", str(kb_dir))
-    assert done.returncode == 1
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: the model fake-hash-64 cannot be loaded")
-
-
 def unit_vectors(n: int, seed: int = 0) -> np.ndarray:
     vectors = np.random.default_rng(seed).normal(size=(n, 384)).astype(np.float32)
     vectors[n // 2 :] = vectors[: n - n // 2] + 0.3 * vectors[n // 2 :]  # close pairs

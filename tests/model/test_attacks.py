@@ -8,9 +8,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from pathlib import Path
 
+import pytest
+
+from ingest.pipeline import ingest
 from tests.conftest import KB_BIN, run_kb
 from ui.cli import BATCH_CHUNK
+
+GOOD = "# Pricing Reviews\n\nReview your prices every quarter, with your best customers.\n"
 
 
 def test_a_batch_with_bad_lines_answers_the_rest_and_names_each_bad_line(real_kb, tmp_path):
@@ -88,3 +94,24 @@ def test_escapes_in_file_names_and_titles_never_reach_the_terminal(tmp_path) -> 
     for done in outputs:
         for stream in (done.stdout, done.stderr):
             assert "\x1b" not in stream and "\x07" not in stream, done.args
+
+
+@pytest.fixture
+def docs(tmp_path: Path) -> Path:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "good.md").write_text(GOOD)
+    return folder
+
+
+def test_a_kb_whose_model_is_not_installed_says_so_in_one_line(
+    docs, tmp_path, fake_embedder
+) -> None:
+    kb_dir = tmp_path / "kb"
+    ingest([docs], kb_dir, embedder=fake_embedder)  # its manifest names "fake-hash-64"
+    # the installed command, as a user meets it: loading a model imports torch, which no test
+    # without the model pays for
+    done = run_kb("recommend", "our staff ignore the new app", "--kb-dir", str(kb_dir))
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: the model fake-hash-64 cannot be loaded")
