@@ -137,18 +137,15 @@ def test_a_reingest_with_nothing_changed_trains_nothing(
     assert "training the query encoder" not in done.stderr
 
 
-def test_feedback_reaches_the_next_model(trained_kb, trained_store, tmp_path) -> None:
+def test_feedback_reaches_the_next_model(trained_kb, tmp_path) -> None:
+    """A vote on the page is one more training item: `kb train` makes a new encoder with it."""
     kb_dir = trained_kb.copy_to(tmp_path / "kb")
-    folder = tiny_corpus(tmp_path, trained_store.concepts)
-    first = run_kb(
-        "ingest", str(trained_kb.docs), "--kb-dir", str(kb_dir), "--training", str(folder), "--json"
-    )
-    assert first.returncode == 0, first.stderr
-    before = open_kb(kb_dir)
+    before = open_kb(kb_dir)  # trained on the slice
     query = "the bike couriers keep their own spreadsheet instead of our dispatch tool"
     liked = next(c for c in before.concepts if c.title == "Participation and Involvement")
     feedback.record(kb_dir, query, liked.id, liked.title, feedback.UP, before.version)
-    done = run_kb("train", "--kb-dir", str(kb_dir), "--training", str(folder), "--json")
+    folder = str(trained_kb.training)
+    done = run_kb("train", "--kb-dir", str(kb_dir), "--training", folder, "--json")
     assert done.returncode == 0, done.stderr
     after = open_kb(kb_dir)
     assert after.version != before.version
@@ -159,32 +156,22 @@ def test_feedback_reaches_the_next_model(trained_kb, trained_store, tmp_path) ->
     assert (kb_dir / after.manifest["query_model"]).is_dir()
 
 
-def test_the_held_out_encoder_is_trained_when_first_measured(trained_kb, trained_store, tmp_path):
+def test_the_held_out_encoder_is_trained_when_first_measured(trained_kb, tmp_path):
     """A build trains only the product's encoder; `kb eval --heldout` trains the one that
     never saw the held-out concepts, once, under the name the build recorded."""
     from ingest.learning import measuring_model
     from kb.text import normalise
 
-    titles = [c.title for c in trained_store.concepts if c.kind in ("principle", "practice")]
-    held = next(t for t in titles if training.bucket("concept:" + normalise(t), 10) == 0)
-    kept = next(t for t in titles if training.bucket("concept:" + normalise(t), 10) != 0)
-    rows = [
-        {"text": "our bakers ignore the new order screen", "concepts": [kept, held]},
-        {"text": "the van drivers keep a paper log instead of the app", "concepts": [kept]},
-        {"text": "nobody at the salon asked the stylists first", "concepts": [held, kept]},
-    ]
-    folder = tmp_path / "training"
-    folder.mkdir()
-    (folder / "few.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     kb_dir = trained_kb.copy_to(tmp_path / "kb")
-    done = run_kb("ingest", "--kb-dir", str(kb_dir), "--training", str(folder), "--json")
-    assert done.returncode == 0, done.stderr
-    kb = open_kb(kb_dir)
+    kb = open_kb(kb_dir)  # built from the slice
     name = kb.manifest["training"]["measuring_model"]
     assert name and name != kb.manifest["query_model"]
     assert not (kb_dir / name).exists()  # named by the build, not trained by it
-    assert kb.training["measuring"]["hidden"] == [held]
-    assert all(held not in r["concepts"] for r in kb.training["measuring"]["items"])
+    corpus = training.build(trained_kb.training, [c.title for c in kb.concepts])
+    hidden = kb.training["measuring"]["hidden"]
+    assert hidden and set(hidden) == corpus.held_titles
+    assert all(training.bucket("concept:" + normalise(t), 10) == 0 for t in hidden)
+    assert not any(set(hidden) & set(r["concepts"]) for r in kb.training["measuring"]["items"])
     said: list[str] = []
     assert measuring_model(kb, said.append) == name
     assert (kb_dir / name).is_dir() and any("training the query encoder" in s for s in said)
