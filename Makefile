@@ -2,7 +2,7 @@
 #   make run    install, build the KB from data/docs if needed, start the page
 #   make test   install, run the whole test suite (browser test included)
 # and, for a change in progress:
-#   make test-fast   no model, no browser: ranking logic, parsing, storage (under a minute)
+#   make test-fast   tests/core: no model, no browser: ranking logic, parsing, storage (under a minute)
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -35,12 +35,13 @@ run: kb
 test: install browser
 	$(BIN)/pytest -q
 
+# tests/core only; the folders say what a test costs (tests/conftest.py, README "Tests").
 test-fast: install
-	$(BIN)/pytest -q -m "not slow and not e2e"
+	$(BIN)/pytest -q tests/core --hypothesis-profile=quick
 
 # The README's picture of the page, taken by the browser test (tests never write it otherwise).
 screenshot: install browser
-	SCREENSHOT=docs/screenshot.png $(BIN)/pytest -q tests/test_e2e.py -k test_a_typed_situation_gets_a_card_with_its_source_passage
+	SCREENSHOT=docs/screenshot.png $(BIN)/pytest -q tests/e2e/test_e2e.py -k test_a_typed_situation_gets_a_card_with_its_source_passage
 
 # The README's --help blocks, regenerated from the real commands (a test checks they match).
 readme: install

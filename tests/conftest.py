@@ -1,11 +1,18 @@
-"""Shared fixtures: a fast deterministic fake embedder, and one real KB built once per session.
+"""Shared fixtures and the folders that say what a test costs.
 
-The fake embedder has the interface of `kb.embed.Embedder` and is passed to
-`ingest.pipeline.ingest(..., embedder=fake)` for plumbing tests. Tests that need the real
-concepts, the real tokenizer limits or the `kb` command use the session KB, built by the real
-`.venv/bin/kb ingest --json` (the bundled MiniLM, with its query encoder trained from
-`data/training`) from a copy of `data/docs`; they are marked
-`slow`. The embedding cache lives in the KB folder, so copies of that folder re-ingest fast.
+tests/core     no model: parsing, storage, ranking logic with the fake embedder below, the CLI
+               in process; `make test-fast`, under a minute.
+tests/model    the real bundled model, untrained, on small KBs: the session KB `real_kb` is
+               `kb ingest` of a copy of data/docs with no training corpus (tens of seconds).
+tests/trained  a KB whose query encoder is trained, on a small fixed slice of data/training
+               (tests/trained/conftest.py); proves training, repeatability, feedback and
+               abstention, not the full model's quality (that is `kb eval` and the benchmark).
+tests/e2e      the page in a real browser (Chromium).
+
+The folder sets the markers: model/ and trained/ are `slow`, e2e/ is `e2e` and `slow`, so
+`-m "not slow"` still selects what it did. The fake embedder has the interface of
+`kb.embed.Embedder` and is passed to `ingest.pipeline.ingest(..., embedder=fake)`. The
+embedding cache lives in the KB folder, so copies of a session KB re-ingest fast.
 """
 
 from __future__ import annotations
@@ -23,23 +30,40 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "data" / "docs"
 KB_BIN = REPO / ".venv" / "bin" / "kb"
-REAL_FIXTURES = {"real_kb", "real_store", "real_concepts"}
+TESTS = REPO / "tests"
+REAL_FIXTURES = {"real_kb", "real_store", "real_concepts", "trained_kb", "trained_store"}
 TRAINING = REPO / "data" / "training"
-# Training the query encoder takes minutes: only the tests that ask for it (the session KB,
-# tests/test_adapted.py) name a corpus. Everything else, the `kb` command, the page and their
+# Training the query encoder takes minutes on the whole corpus: only tests/trained names a
+# corpus, a small slice of it. Everything else, the `kb` command, the page and their
 # subprocesses, sees a corpus folder that does not exist, and trains nothing.
-os.environ["KB_TRAINING"] = str(REPO / "tests" / "data" / "no-training-corpus")
+NO_TRAINING = TESTS / "data" / "no-training-corpus"
+os.environ["KB_TRAINING"] = str(NO_TRAINING)
+# No test reaches the network for a model: the bundled one is on disk, and a name that is not
+# installed (a fake embedder's) must fail at once, in process as in a subprocess.
+os.environ["HF_HUB_OFFLINE"] = "1"
+# The property tests' examples per test (tests/core/test_properties.py): 50 by default, as
+# `make test` runs them; `make test-fast` asks for the quick profile (--hypothesis-profile).
+settings.register_profile("thorough", max_examples=50)
+settings.register_profile("quick", max_examples=15)
+settings.load_profile("thorough")
+# The markers each folder gives its tests (core has none: it is what `make test-fast` runs).
+FOLDER_MARKS = {"model": ("slow",), "trained": ("slow",), "e2e": ("e2e", "slow")}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test that reads the real (MiniLM-built) session KB is `slow`, wherever it is."""
+    """A test's folder says what it costs, and sets its markers; core must not load the model."""
     for item in items:
-        if REAL_FIXTURES & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.slow)
+        parts = Path(str(item.path)).relative_to(TESTS).parts
+        folder = parts[0] if len(parts) > 1 else ""
+        for mark in FOLDER_MARKS.get(folder, ()):
+            item.add_marker(getattr(pytest.mark, mark))
+        if folder == "core" and REAL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            raise pytest.UsageError(f"{item.nodeid} uses a real KB: it belongs in tests/model")
 
 
 class FakeEmbedder:
@@ -101,9 +125,11 @@ def docs_copy(tmp_path: Path) -> Path:
 
 
 def run_kb(
-    *args: str, env: dict | None = None, timeout: float = 300
+    *args: str, env: dict | None = None, timeout: float = 3600
 ) -> subprocess.CompletedProcess:
-    """Run the installed `kb` command, as a user would, and capture its output."""
+    """Run the installed `kb` command, as a user would, and capture its output.
+
+    The timeout only stops a hung command: it is many times what any call takes."""
     full_env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     full_env.pop("KB_DIR", None)  # only --kb-dir (or the test's own env) says where the KB is
     full_env.update(env or {})
@@ -117,15 +143,51 @@ def run_kb(
     )
 
 
+def invoke_kb(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`kb` in this process, through `ui.cli.main` (its exit codes and one-line errors), with
+    click's CliRunner capturing the output: what `run_kb` checks, without a new Python."""
+    from click.testing import CliRunner
+
+    from ui.cli import main
+
+    runner = CliRunner(**CLI_RUNNER_ARGS)
+    saved = sys.argv
+    code = 0
+    with runner.isolation(env={"KB_DIR": None, **(env or {})}) as streams:
+        sys.argv = ["kb", *args]
+        try:
+            main()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        finally:
+            sys.argv = saved
+        out, err = streams[0].getvalue(), streams[1].getvalue()
+    return subprocess.CompletedProcess(["kb", *args], code, out.decode(), err.decode())
+
+
+def _cli_runner_args() -> dict:
+    import inspect
+
+    from click.testing import CliRunner
+
+    # click < 8.2 mixes stderr into stdout unless told not to; 8.2 always keeps them apart.
+    return {"mix_stderr": False} if "mix_stderr" in inspect.signature(CliRunner).parameters else {}
+
+
+CLI_RUNNER_ARGS = _cli_runner_args()
+
+
 @dataclass
 class RealKB:
-    """The session's real KB: built from `docs` into `kb_dir` by `kb ingest --json`."""
+    """A session KB: built from `docs` into `kb_dir` by `kb ingest --json`, reading questions
+    with the query encoder trained on `training` (a folder that does not exist: untrained)."""
 
     docs: Path
     kb_dir: Path
     returncode: int
     report: dict
     stderr: str
+    training: Path
 
     def copy_to(self, target: Path) -> Path:
         """A private copy of the KB folder (versions and embedding cache) for a test to change."""
@@ -133,28 +195,26 @@ class RealKB:
         return target
 
 
-@pytest.fixture(scope="session")
-def real_kb(tmp_path_factory: pytest.TempPathFactory) -> RealKB:
-    root = tmp_path_factory.mktemp("real")
+def build_kb(root: Path, training: Path) -> RealKB:
+    """`kb ingest --json` of a copy of data/docs into `root`/kb, trained on `training`."""
     docs = root / "docs"
     shutil.copytree(DOCS, docs)
     kb_dir = root / "kb"
     done = run_kb(
-        "ingest",
-        str(docs),
-        "--kb-dir",
-        str(kb_dir),
-        "--training",
-        str(TRAINING),
-        "--json",
-        timeout=900,
+        "ingest", str(docs), "--kb-dir", str(kb_dir), "--training", str(training), "--json"
     )
     try:
         report = json.loads(done.stdout)
     except ValueError:
         print(done.stdout, done.stderr, file=sys.stderr)
         raise
-    return RealKB(docs, kb_dir, done.returncode, report, done.stderr)
+    return RealKB(docs, kb_dir, done.returncode, report, done.stderr, training)
+
+
+@pytest.fixture(scope="session")
+def real_kb(tmp_path_factory: pytest.TempPathFactory) -> RealKB:
+    """data/docs with the bundled model, untrained (tests/model and tests/e2e)."""
+    return build_kb(tmp_path_factory.mktemp("real"), NO_TRAINING)
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PACKAGES = ("kb", "ingest", "learn", "recommender", "ui")
 # What each layer may import from this project (itself included).
 ALLOWED = {

@@ -16,7 +16,7 @@ from ingest.load import load
 from ingest.structure import parse
 from kb.model import Block, ParsedDocument, Section
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "data" / "docs"
 SOCIO = "socio-technical-systems"
 OVER = "over-alignment-and-smb-innovation"

@@ -1,20 +1,18 @@
 """Reliability: bad documents, crashes, damaged KB files, concurrency, hostile text, limits.
 
-Most tests drive `ingest.pipeline.ingest` with the fast fake embedder; the crash, concurrency
-and hostile-CLI tests run the installed `kb` command (the real model) on copies of the session
-KB, as a maintainer or a script would. Upload size limits belong to the Streamlit page and are
-tested with it, not here.
+These tests drive `ingest.pipeline.ingest` with the fast fake embedder, and the `kb` command
+in process; the crash, concurrency and hostile-CLI tests that run the installed `kb` command
+(the real model) on copies of the session KB are in tests/model/test_reliability.py. Upload
+size limits belong to the Streamlit page and are tested with it, not here.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import os
 import random
 import re
 import shutil
-import signal
 import subprocess
 import threading
 import time
@@ -28,12 +26,11 @@ from pypdf import PdfWriter
 
 from ingest import gather
 from ingest.load import MAX_BYTES, MAX_TEXT_CHARS
-from kb.embed import Embedder
 from kb.errors import KBBusy, KBCorrupt, KBNotFound, UsageError
 from kb.model import Rejected
 from kb.store import current_version, open_kb
 from recommender.service import MAX_QUERY_CHARS, Recommender, prepare
-from tests.conftest import DOCS, KB_BIN, REPO, FakeEmbedder, run_kb
+from tests.conftest import DOCS, FakeEmbedder, invoke_kb
 from ui.build import ingest
 
 ESC = "\x1b"
@@ -388,14 +385,6 @@ def test_every_kind_of_bad_input_at_once(tmp_path: Path, fake_embedder) -> None:
 # --------------------------------------------------------------------------- 3. crash safety
 
 
-def popen_kb(*args: str, stdout=subprocess.PIPE, stderr=subprocess.PIPE) -> subprocess.Popen:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    env.pop("KB_DIR", None)
-    return subprocess.Popen(
-        [str(KB_BIN), *args], stdout=stdout, stderr=stderr, cwd=REPO, env=env, text=True
-    )
-
-
 def add_to_body(docs: Path, paragraph: str) -> None:
     """A new paragraph at the top of a seed page's body (its end is the page's summary)."""
     socio = docs / "socio-technical-systems.txt"
@@ -428,58 +417,6 @@ def assert_whole(kb_dir: Path):
     assert current_version(kb_dir) == kb.version
     assert_consistent(kb)
     return kb
-
-
-@pytest.fixture(scope="module")
-def real_embedder() -> Embedder:
-    return Embedder()
-
-
-@pytest.mark.slow
-def test_kill_9_at_random_moments_of_a_rebuild_leaves_the_last_complete_version(
-    real_kb, tmp_path: Path, real_embedder
-) -> None:
-    kb_dir = real_kb.copy_to(tmp_path / "kb")
-    docs = tmp_path / "docs"
-    shutil.copytree(real_kb.docs, docs)
-    marker = "A note on joint optimization for owners who automate, marker kill-nine."
-    add_to_body(docs, marker)
-    seed = int(os.environ.get("KILL_SEED") or random.SystemRandom().randrange(10**6))
-    rng = random.Random(seed)
-    delays = [rng.uniform(lo, hi) for lo, hi in ((0.3, 1.5), (1.5, 3), (3, 4.5), (4.5, 6))]
-    context = f"KILL_SEED={seed} delays={[round(d, 2) for d in delays]}"
-    last = snapshot(assert_whole(kb_dir))
-    for delay in delays:
-        proc = popen_kb(
-            "ingest",
-            "--rebuild",
-            "--kb-dir",
-            str(kb_dir),
-            str(docs),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(delay)
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=60)
-        assert proc.returncode in (0, -signal.SIGKILL), (proc.returncode, context)
-        kb = assert_whole(kb_dir)
-        now = snapshot(kb)
-        if proc.returncode == 0 or now["version"] != last["version"]:  # it got to publish
-            assert now["version"] > last["version"], context
-            assert marker in kb_text(kb), context
-        else:
-            assert now == last, f"killed after {delay:.2f}s: not the last version ({context})"
-        last = now
-        answer = Recommender(kb).recommend("staff resist new tools")  # its own query encoder
-        assert not answer.abstained and answer.recommendations, context
-    # what the kills left (temp folders, the lock file) does not stop the next ingest
-    report = ingest([docs], kb_dir, embedder=real_embedder)
-    kb = assert_whole(kb_dir)
-    assert kb.version == report.version
-    assert marker in kb_text(kb)
-    assert not [p.name for p in (kb_dir / "versions").iterdir() if p.name.startswith(".tmp")]
 
 
 def truncate(path: Path) -> None:
@@ -567,7 +504,7 @@ def test_a_damaged_kb_is_detected_on_load_with_a_way_out(damage: str, fake_kb) -
         open_kb(kb_dir)
     assert "kb ingest" in str(caught.value)
     for args in (["stats"], ["recommend", "staff resist new tools", "--json"]):
-        assert_one_error_line(run_kb(*args, "--kb-dir", str(kb_dir)), "kb ingest")
+        assert_one_error_line(invoke_kb(*args, "--kb-dir", str(kb_dir)), "kb ingest")
 
 
 @pytest.mark.parametrize("damage", list(DAMAGE))
@@ -592,50 +529,7 @@ def test_a_damaged_embedding_cache_does_not_block_a_rebuild(fake_kb) -> None:
     assert kb.version == report.version != before.version
 
 
-@pytest.mark.slow
-def test_kb_ingest_rebuild_repairs_a_truncated_real_kb(real_kb, tmp_path: Path) -> None:
-    """The way out the error names works, with the real command and model."""
-    kb_dir = real_kb.copy_to(tmp_path / "kb")
-    before = open_kb(kb_dir)
-    truncate(kb_dir / "versions" / before.version / "vectors.faiss")
-    assert_one_error_line(run_kb("stats", "--kb-dir", str(kb_dir)), "kb ingest --rebuild")
-    docs = tmp_path / "docs"  # a small set, so that re-embedding everything stays quick
-    good = write_good(docs)
-    done = run_kb("ingest", "--rebuild", str(docs), "--kb-dir", str(kb_dir), "--json")
-    assert done.returncode == 0, done.stderr
-    assert "Traceback" not in done.stderr
-    report = json.loads(done.stdout)
-    assert sorted(report["added"]) == sorted(map(str, good))
-    kb = assert_whole(kb_dir)
-    assert kb.version == report["version"] != before.version
-    assert {d.path for d in kb.documents} == set(map(str, good))
-    stats = run_kb("stats", "--kb-dir", str(kb_dir), "--json")
-    assert stats.returncode == 0 and json.loads(stats.stdout)["chunks"] == len(kb.chunks)
-
-
 # --------------------------------------------------------------------------- 4. concurrency
-
-
-@pytest.mark.slow
-def test_two_kb_ingest_at_once_one_refuses_and_the_kb_stays_whole(real_kb, tmp_path) -> None:
-    kb_dir = real_kb.copy_to(tmp_path / "kb")
-    docs = tmp_path / "docs"
-    shutil.copytree(real_kb.docs, docs)
-    add_to_body(docs, "Owners who automate review staff workload each quarter, marker twin-run.")
-    args = ("ingest", str(docs), "--kb-dir", str(kb_dir), "--json")
-    procs = [popen_kb(*args), popen_kb(*args)]
-    results = [(p, *p.communicate(timeout=300)) for p in procs]
-    codes = sorted(p.returncode for p, _, _ in results)
-    assert codes == [0, 1], [(p.returncode, err[-500:]) for p, _, err in results]
-    winner = next((out, err) for p, out, err in results if p.returncode == 0)
-    loser = next((out, err) for p, out, err in results if p.returncode == 1)
-    assert loser[0] == ""
-    lines = loser[1].strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and BUSY in lines[0], loser[1]
-    report = json.loads(winner[0])
-    kb = assert_whole(kb_dir)
-    assert kb.version == report["version"]
-    assert "marker twin-run" in kb_text(kb)
 
 
 def test_a_second_ingest_through_the_api_is_refused_while_the_first_runs(
@@ -650,7 +544,7 @@ def test_a_second_ingest_through_the_api_is_refused_while_the_first_runs(
     class SlowEmbedder(FakeEmbedder):
         def embed(self, texts):
             entered.set()
-            assert release.wait(30)
+            assert release.wait(LIMIT)
             return super().embed(texts)
 
     outcome: dict = {}
@@ -659,17 +553,28 @@ def test_a_second_ingest_through_the_api_is_refused_while_the_first_runs(
     )
     first.start()
     try:
-        assert entered.wait(30)
+        assert entered.wait(LIMIT)
         with pytest.raises(KBBusy, match="another `kb ingest` is running"):
             ingest([docs], kb_dir, embedder=FakeEmbedder())
     finally:
         release.set()
-        first.join(30)
+        first.join(LIMIT)
     assert assert_whole(kb_dir).version == outcome["report"].version
 
 
 REVISION = "revision.md"
 QUERY = "staff resist new tools"
+# Seconds a thread may take to reach a point: a stop for a hang, never a pace (each takes
+# well under a second).
+LIMIT = 600
+
+
+def wait_until(condition, what: str) -> None:
+    """Poll for `condition`, up to LIMIT seconds."""
+    deadline = time.monotonic() + LIMIT
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} never happened"
+        time.sleep(0.005)
 
 
 def write_revision(docs: Path, n: int) -> None:
@@ -709,7 +614,7 @@ def test_current_is_never_seen_empty_or_torn_while_versions_publish(tmp_path: Pa
             published.add(ingest([docs], kb_dir, embedder=FakeEmbedder()).version)
     finally:
         stop.set()
-        reader.join(30)
+        reader.join(LIMIT)
     assert len(published) == 31
     assert set(seen) <= published, {k: v for k, v in seen.items() if k not in published}
     assert sum(seen.values()) > 100
@@ -727,6 +632,7 @@ def test_eight_threads_read_one_whole_version_while_ingests_publish(tmp_path: Pa
     stop = threading.Event()
     errors: list[str] = []
     seen: list[tuple[str, frozenset, str]] = []  # (version, revisions found, thread)
+    runs: Counter = Counter()  # bodies each thread has run to the end
     lock = threading.Lock()
 
     def guarded(name, body):
@@ -734,6 +640,8 @@ def test_eight_threads_read_one_whole_version_while_ingests_publish(tmp_path: Pa
             try:
                 while not stop.is_set():
                     body(name)
+                    with lock:
+                        runs[name] += 1
                     time.sleep(0.02)  # let the writer have the GIL now and then
             except Exception as exc:  # any exception is a failure of the test
                 with lock:
@@ -780,11 +688,17 @@ def test_eight_threads_read_one_whole_version_while_ingests_publish(tmp_path: Pa
             report = ingest([docs], kb_dir, embedder=FakeEmbedder())
             assert report.changed == [str(docs / REVISION)]
             published[report.version] = f"rev{n:03d}"
-            time.sleep(0.05)
+            # the readers load this version before the next one is published
+            wait_until(
+                lambda new=report.version: errors or any(v == new for v, _, _ in list(seen)),
+                f"a reader loading {report.version}",
+            )
+        # and every thread has run at least once, however busy the machine
+        wait_until(lambda: errors or len(runs) == len(threads), "a run of every thread")
     finally:
         stop.set()
         for t in threads:
-            t.join(60)
+            t.join(LIMIT)
     assert not errors, errors[:5]
     assert {name for _, _, name in seen} == {t.name for t in threads} - {"recommender-old"}
     for version, revisions, name in seen:
@@ -861,68 +775,6 @@ def test_hostile_text_is_kept_as_inert_text(tmp_path: Path, fake_embedder) -> No
         assert kept in md, kept
 
 
-@pytest.fixture(scope="module")
-def hostile_kb(real_kb, tmp_path_factory) -> Path:
-    """The session KB plus the hostile page, ingested by the real `kb ingest`."""
-    root = tmp_path_factory.mktemp("hostile")
-    kb_dir = real_kb.copy_to(root / "kb")
-    docs = root / "docs"
-    shutil.copytree(real_kb.docs, docs)
-    (docs / "hostile.txt").write_text(HOSTILE_TXT, encoding="utf-8")
-    done = run_kb("ingest", str(docs), "--kb-dir", str(kb_dir), "--json")
-    assert done.returncode == 0, done.stderr
-    assert str(docs / "hostile.txt") in json.loads(done.stdout)["added"]
-    return kb_dir
-
-
-@pytest.mark.slow
-def test_the_cli_shows_hostile_text_inert(hostile_kb: Path) -> None:
-    shown = run_kb("show", "Handling Hostile Input", "--kb-dir", str(hostile_kb), "--json")
-    assert shown.returncode == 0, shown.stderr
-    assert ESC not in shown.stdout + shown.stderr
-    detail = json.loads(shown.stdout)
-    texts = [p["text"] for p in detail["passages"]]
-    assert any("<script>alert('x')</script>" in t for t in texts), texts  # data, verbatim
-    assert "<script>alert('x')</script>" in shown.stdout  # literally, as JSON string data
-    plain = run_kb("show", "Terminal Colours", "--kb-dir", str(hostile_kb))
-    assert plain.returncode == 0, plain.stderr
-    assert "Terminal Colours" in plain.stdout
-    assert ESC not in plain.stdout + plain.stderr
-
-
-@pytest.mark.slow
-def test_hostile_queries_are_answered_or_abstained_and_long_ones_cut(
-    hostile_kb: Path, tmp_path: Path
-) -> None:
-    queries = {
-        "hostile": HOSTILE_QUERY,
-        "run": "!" * 10_000,
-        "long-words": "staff resist new tools " * 600,
-        "escapes-only-and-words": "\x1b[2J\x1b[H\x07 pricing for a small bakery",
-    }
-    batch = tmp_path / "queries.jsonl"
-    batch.write_text("".join(json.dumps({"id": k, "query": q}) + "\n" for k, q in queries.items()))
-    done = run_kb("recommend", "--batch", str(batch), "--json", "--kb-dir", str(hostile_kb))
-    assert done.returncode == 0, done.stderr
-    assert "Traceback" not in done.stderr
-    assert ESC not in done.stdout
-    answers = {a["id"]: a for a in map(json.loads, done.stdout.splitlines())}
-    assert list(answers) == list(queries)
-    for qid, answer in answers.items():
-        assert answer["abstained"] or answer["recommendations"], qid
-        assert len(answer["query"]) <= MAX_QUERY_CHARS
-        assert ESC not in answer["query"]
-    assert "<script>alert('x')</script>" in answers["hostile"]["query"]  # echoed as data
-    for qid in ("run", "long-words"):
-        length = len(" ".join(queries[qid].split()))
-        assert answers[qid]["notice"] and f"{length:,}" in answers[qid]["notice"], qid
-    assert answers["hostile"]["notice"] is None
-    plain = run_kb("recommend", HOSTILE_QUERY + " " + "!" * 10_000, "--kb-dir", str(hostile_kb))
-    assert plain.returncode == 0, plain.stderr
-    assert ESC not in plain.stdout + plain.stderr
-    assert re.search(r"note: your text was [\d,]+ characters", plain.stderr), plain.stderr
-
-
 # --------------------------------------------------------------------------- 6. input limits
 
 
@@ -967,7 +819,7 @@ def test_the_answer_carries_the_notice(fake_kb) -> None:
 
 def test_the_cli_refuses_an_empty_query_in_one_line(fake_kb) -> None:
     _, kb_dir = fake_kb
-    done = run_kb("recommend", "   ", "--kb-dir", str(kb_dir))
+    done = invoke_kb("recommend", "   ", "--kb-dir", str(kb_dir))
     assert done.returncode == 2
     assert done.stdout == "" and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "empty" in done.stderr

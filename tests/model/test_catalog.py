@@ -17,9 +17,9 @@ from kb.catalog import filter_concepts, find_concept, framework_table
 from kb.store import open_kb
 from ui.build import ingest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "data" / "docs"
-IMAGE_LABELS = Path(__file__).parent / "data" / "image-descriptions.txt"
+IMAGE_LABELS = Path(__file__).parents[1] / "data" / "image-descriptions.txt"
 KINDS = {"framework", "principle", "practice", "risk", "case", "term"}
 CONTRACT_KEYS = {"title", "kind", "level", "doc", "section", "definition", "references", "sources"}
 GROUP = "Strategic Frameworks for Advanced SMB Automation Alignment"
@@ -294,7 +294,7 @@ def test_framework_table_is_a_dataframe_of_the_frameworks(real_store) -> None:
 
 # --------------------------------------------------------------------------- a new document
 
-FLYWHEEL = Path(__file__).parent / "data" / "growth-loops.md"  # names no seed framework
+FLYWHEEL = Path(__file__).parents[1] / "data" / "growth-loops.md"  # names no seed framework
 
 
 @pytest.fixture

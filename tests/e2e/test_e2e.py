@@ -1,10 +1,11 @@
 """End to end: `streamlit run app.py` on a free local port, driven in headless Chromium.
 
 Uses Debian's `chromium` (`make browser` installs it; Playwright never downloads one) over a
-copy of the session's real KB. Takes a screenshot of a result page into the test's temporary
-folder, or where $SCREENSHOT says (`make screenshot` renews docs/screenshot.png that way: a test
-run never changes a tracked file), then uploads a document whose text holds a script tag, to see
-it re-ingested and shown as text. The server is stopped at the end, always.
+copy of the session's real KB (`real_kb`: the bundled model, untrained). Takes a screenshot of
+a result page into the test's temporary folder, or where $SCREENSHOT says (`make screenshot`
+renews docs/screenshot.png that way: a test run never changes a tracked file), then uploads a
+document whose text holds a script tag, to see it re-ingested and shown as text. The server is
+stopped at the end, always.
 """
 
 from __future__ import annotations
@@ -24,11 +25,9 @@ from urllib.parse import parse_qs, quote, urlparse
 
 import pytest
 
-from tests.test_app import HOSTILE, SCRIPT
+from tests.model.test_app import HOSTILE, SCRIPT
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 STREAMLIT = REPO / ".venv" / "bin" / "streamlit"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -43,8 +42,10 @@ CHROMIUM_ARGS = [
 ]
 SITUATION = "We automated our invoicing last year but it has not saved us any money or time."
 SHARED = "our team pushes back on every new tool we introduce"
-STARTUP_SECONDS = 90
-WAIT_MS = 60_000
+# Overall limits for conditions polled for: stops for a hung server, many times what the
+# start (about 10 s) or an answer (a few seconds) takes on a busy machine.
+STARTUP_SECONDS = 900
+WAIT_MS = 600_000
 FIRST_ANSWER_MS = 15_000  # a fresh server's first answer; the model used to take 30 s alone
 
 

@@ -8,7 +8,6 @@ of documents matters here, not what their vectors mean.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -92,22 +91,6 @@ def test_prune_removes_what_is_outside_the_paths_once_confirmed(
     report = ingest([docs_copy / OVER], built, embedder=fake_embedder, prune=True, confirm=True)
     assert report.removed == sorted(str(docs_copy / n) for n in (SOCIO, ALIGN))
     assert docs_of(built) == {OVER}
-
-
-def test_an_emptied_folder_needs_yes_before_it_empties_the_kb(real_kb, tmp_path, kb_run) -> None:
-    kb_dir = real_kb.copy_to(tmp_path / "kb")
-    docs = tmp_path / "docs"
-    shutil.copytree(real_kb.docs, docs)
-    kb_run("ingest", str(docs), "--kb-dir", str(kb_dir))  # now built from this folder
-    before = current_version(kb_dir)
-    for name in (SOCIO, OVER, ALIGN):
-        shutil.move(docs / name, tmp_path / name)
-    result = kb_run("ingest", str(docs), "--kb-dir", str(kb_dir))
-    assert result.returncode == 2
-    assert "would remove 3 of the 3 documents" in result.stderr
-    assert "--yes" in result.stderr
-    assert current_version(kb_dir) == before
-    assert docs_of(kb_dir) == {SOCIO, OVER, ALIGN}
 
 
 def test_a_rebuild_of_a_subset_needs_yes(built, docs_copy, fake_embedder) -> None:

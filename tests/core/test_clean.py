@@ -15,12 +15,12 @@ from ingest.clean import clean
 from ingest.load import load
 from ingest.structure import parse
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "data" / "docs"
 SOCIO = DOCS / "socio-technical-systems.txt"
 OVER = DOCS / "over-alignment-and-smb-innovation.txt"
 ALIGN = DOCS / "strategic-alignment-before-automation.txt"
-IMAGE_LABELS = Path(__file__).parent / "data" / "image-descriptions.txt"
+IMAGE_LABELS = Path(__file__).parents[1] / "data" / "image-descriptions.txt"
 
 SMB_GROWTH_RAW = (
     "Automation is frequently presented as a key driver of SMB growth Meaning ● SMB Growth is "

@@ -34,8 +34,9 @@ from ingest.structure import CLOSING, EXPLORE, LEVELS, REFERENCES, parse
 from kb.embed import Embedder
 from kb.model import ParsedDocument
 
+# As many examples as the profile says (tests/conftest.py): 50 in a full run, fewer in
+# `make test-fast`, whose documents are drawn afresh on every run all the same.
 SETTINGS = settings(
-    max_examples=50,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

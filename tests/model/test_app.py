@@ -1,10 +1,9 @@
 """The page (the script `app.py` serves), driven by `streamlit.testing.v1.AppTest` over a real KB.
 
-The KB is the session's real one (`real_kb` in conftest: the bundled MiniLM over a copy of
-data/docs) plus one document that tries to inject a script, built once per session. The page
-finds it through KB_DIR, as `streamlit run` would. The page's pure helpers (`ui.page.html`,
-the CSV export, upload names) and the feedback store are tested directly first; they need no
-model.
+The KB is the session's real one (`real_kb` in tests/conftest.py: the bundled MiniLM, untrained,
+over a copy of data/docs) plus one document that tries to inject a script, built once per
+session. The page finds it through KB_DIR, as `streamlit run` would. The page's pure helpers
+and the feedback store are in tests/core/test_app.py.
 """
 
 from __future__ import annotations
@@ -17,15 +16,16 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kb import catalog, feedback
-from kb.errors import KBError, UsageError
+from kb.errors import KBError
 from kb.stats import stats
 from kb.store import current_version, open_kb
 from ui.page import html
-from ui.page.frameworks import concepts_csv
-from ui.page.upload import safe_name
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "ui" / "page" / "script.py"  # what a session runs (app.py is its server)
+# Seconds a script run may take before AppTest gives up: a stop for a hung run, many times what
+# a run takes on a busy machine, never a pace the page must keep.
+PAGE_TIMEOUT = 900
 SITUATION = "our staff resist the new software we bought and keep doing things the old way"
 OFF_TOPIC = "what time does the ferry to the island leave on sundays"
 SCRIPT = "<script>alert(1)</script>"
@@ -60,111 +60,6 @@ A small service firm sets its prices from what its customers value, not only fro
 """
 
 
-# --------------------------------------------------------------------------- no model needed
-
-
-def test_highlight_escapes_every_piece_and_marks_whole_words():
-    text = 'Stock <b>counts</b> & "restocking" — count the stock'
-    out = html.highlight(text, ["stock", "count"])
-    assert out == (
-        "<mark>Stock</mark> &lt;b&gt;counts&lt;/b&gt; &amp; &quot;restocking&quot; — "
-        "<mark>count</mark> the <mark>stock</mark>"
-    )
-    assert html.highlight(SCRIPT, []) == "&lt;script&gt;alert(1)&lt;/script&gt;"
-    # A matched word inside markup-like text is escaped inside its own mark.
-    assert html.highlight("<script>", ["script"]) == "&lt;<mark>script</mark>&gt;"
-
-
-def test_labels_and_classes_cannot_carry_markup():
-    assert html.md_escape("**Bold** [x](javascript:alert(1)) <i>") == (
-        r"\*\*Bold\*\* \[x\]\(javascript\:alert\(1\)\) \<i\>"
-    )
-    assert html.slug('risk" onclick="x') == "risk-onclick-x"
-    card = html.card_html(1, SCRIPT, 'risk"><script>', SCRIPT, SCRIPT, SCRIPT, SCRIPT)
-    assert "<script" not in card
-    assert card.count("&lt;script&gt;") == 6  # title, kind, level, document, guidance, why
-    assert 'class="badge kind-risk-script"' in card
-
-
-def test_the_catalog_list_exports_as_csv():
-    import io
-
-    import pandas as pd
-
-    from kb.model import Concept, Source
-
-    okr = Concept(
-        id="okrs",
-        title="Objectives and Key Results (OKRs)",
-        kind="framework",
-        level="Advanced",
-        doc="alignment",
-        section="Frameworks",
-        definition='Goals with "measurable" results, e.g. 3, 4',
-        references=["Doerr, J. (2018). Measure What Matters.", "Grove, A. (1983)."],
-        sources=[Source("alignment", "Frameworks", "Advanced")],
-        levels=["Advanced"],
-    )
-    frame = pd.read_csv(io.StringIO(concepts_csv([okr], {"alignment": "Alignment"})))
-    assert frame.to_dict("records") == [
-        {
-            "title": "Objectives and Key Results (OKRs)",
-            "kind": "framework",
-            "level": "Advanced",
-            "levels": "Advanced",
-            "doc": "alignment",
-            "document": "Alignment",
-            "section": "Frameworks",
-            "definition": 'Goals with "measurable" results, e.g. 3, 4',
-            "references": "Doerr, J. (2018). Measure What Matters.; Grove, A. (1983).",
-            "sources": "alignment / Advanced / Frameworks",
-            "id": "okrs",
-        }
-    ]
-    assert list(pd.read_csv(io.StringIO(concepts_csv([], {}))).columns)[0] == "title"
-
-
-@pytest.mark.parametrize("cell", ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\tx"])
-def test_a_csv_export_never_carries_a_live_formula(cell):
-    import io
-
-    import pandas as pd
-
-    from kb.model import Concept
-
-    concept = Concept("x", cell, "practice", None, "d", cell, "A safe definition.")
-    frame = pd.read_csv(io.StringIO(concepts_csv([concept], {})), keep_default_na=False)
-    assert frame.loc[0, "title"] == frame.loc[0, "section"] == "'" + cell
-    assert frame.loc[0, "definition"] == "A safe definition."
-
-
-def test_an_upload_name_cannot_leave_the_documents_folder():
-    assert safe_name("../../etc/pricing.md") == "pricing.md"
-    assert safe_name("C:\\Users\\me\\Pricing Notes.DOCX") == "Pricing Notes.DOCX"
-    assert safe_name("  notes.txt ") == "notes.txt"
-    for refused in (".hidden.md", "../.env", "tool.exe", "README", "", "docs/"):
-        assert safe_name(refused) is None, refused
-
-
-def test_feedback_is_recorded_and_listed(tmp_path: Path):
-    assert feedback.votes(tmp_path) == []
-    feedback.record(
-        tmp_path, "stock keeps running out", "reorder-points", "Reorder Points", 1, "v1"
-    )
-    feedback.record(tmp_path, "stock keeps running out", "reorder-points", "Reorder Points", -1)
-    rows = feedback.votes(tmp_path)
-    assert [(v.query, v.concept, v.title, v.vote, v.kb_version) for v in rows] == [
-        ("stock keeps running out", "reorder-points", "Reorder Points", 1, "v1"),
-        ("stock keeps running out", "reorder-points", "Reorder Points", -1, None),
-    ]
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", rows[0].ts)
-    assert (tmp_path / "feedback.sqlite").exists()
-    with pytest.raises(UsageError):
-        feedback.record(tmp_path, "q", "c", "t", 0)
-    with pytest.raises(UsageError):
-        feedback.record(tmp_path, "  ", "c", "t", 1)
-
-
 # --------------------------------------------------------------------------- the page
 
 
@@ -187,7 +82,7 @@ def app_kb(real_kb, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def app(app_kb: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AppTest:
     monkeypatch.setenv("KB_DIR", str(app_kb))
     monkeypatch.setenv("DOCS_DIR", str(tmp_path / "no-docs-here"))
-    return AppTest.from_file(str(APP), default_timeout=60)
+    return AppTest.from_file(str(APP), default_timeout=PAGE_TIMEOUT)
 
 
 SECRET = "a maintainer's long secret"
@@ -229,7 +124,6 @@ def ask(at: AppTest, text: str) -> AppTest:
     return run(at)
 
 
-@pytest.mark.slow
 def test_a_situation_shows_cards_best_first(app: AppTest):
     at = ask(app, SITUATION)
     titles = card_titles(at)
@@ -247,7 +141,6 @@ def test_a_situation_shows_cards_best_first(app: AppTest):
     assert not any("Nothing in the library fits" in v for v in html_values(at))
 
 
-@pytest.mark.slow
 def test_an_off_topic_question_gets_the_abstention_message(app: AppTest):
     at = ask(app, OFF_TOPIC)
     assert card_titles(at) == []
@@ -255,7 +148,6 @@ def test_an_off_topic_question_gets_the_abstention_message(app: AppTest):
     assert any("You could try" in v for v in html_values(at))
 
 
-@pytest.mark.slow
 def test_the_query_in_the_url_shows_results_without_typing(app: AppTest):
     app.query_params["q"] = SITUATION
     at = run(app)
@@ -263,7 +155,6 @@ def test_the_query_in_the_url_shows_results_without_typing(app: AppTest):
     assert len(card_titles(at)) >= 3
 
 
-@pytest.mark.slow
 def test_the_level_filter_changes_the_results(app: AppTest, app_kb: Path):
     app.query_params["q"] = SITUATION
     at = run(app)
@@ -277,7 +168,6 @@ def test_the_level_filter_changes_the_results(app: AppTest, app_kb: Path):
     assert at.query_params["level"] == "Fundamentals"
 
 
-@pytest.mark.slow
 def test_a_thumbs_up_is_stored_with_the_query(app: AppTest, app_kb: Path):
     before = len(feedback.votes(app_kb))
     app.query_params["q"] = SITUATION
@@ -291,7 +181,6 @@ def test_a_thumbs_up_is_stored_with_the_query(app: AppTest, app_kb: Path):
     assert vote.kb_version == current_version(app_kb)
 
 
-@pytest.mark.slow
 def test_document_text_with_a_script_tag_is_shown_as_text(app: AppTest):
     at = ask(app, "we never know how much stock is left on the shelves")
     assert "Weekly Stock" in " ".join(card_titles(at))
@@ -311,7 +200,6 @@ def test_document_text_with_a_script_tag_is_shown_as_text(app: AppTest):
     assert not any("<script" in v.lower() for v in html_values(at))
 
 
-@pytest.mark.slow
 def test_the_catalog_filters_by_kind_and_finds_by_name(app: AppTest, app_kb: Path):
     run(app)
     app.segmented_control(key="view").set_value("frameworks")
@@ -337,7 +225,6 @@ def test_the_catalog_filters_by_kind_and_finds_by_name(app: AppTest, app_kb: Pat
     assert html.md_escape("Balanced Scorecard (BSC)") in list(at.table[0].value.index)
 
 
-@pytest.mark.slow
 def test_the_documents_view_shows_the_figures_of_kb_stats(app: AppTest, app_kb: Path):
     app.query_params["view"] = "documents"
     at = run(app)
@@ -357,7 +244,6 @@ def test_the_documents_view_shows_the_figures_of_kb_stats(app: AppTest, app_kb: 
     assert table["Concepts"].sum() == figures["concepts"]
 
 
-@pytest.mark.slow
 def test_an_upload_is_saved_and_ingested(real_kb, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     kb_dir = real_kb.copy_to(tmp_path / "kb")
     docs = tmp_path / "docs"
@@ -365,7 +251,7 @@ def test_an_upload_is_saved_and_ingested(real_kb, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("KB_DIR", str(kb_dir))
     monkeypatch.setenv("DOCS_DIR", str(docs))
     before = current_version(kb_dir)
-    at = as_maintainer(AppTest.from_file(str(APP), default_timeout=120), monkeypatch)
+    at = as_maintainer(AppTest.from_file(str(APP), default_timeout=PAGE_TIMEOUT), monkeypatch)
     assert len(at.dataframe[0].value) == 3
     at.file_uploader[0].set_value(
         [
@@ -401,7 +287,7 @@ def test_an_upload_over_the_size_limit_is_refused_with_a_message(
     monkeypatch.setenv("KB_DIR", str(kb_dir))
     monkeypatch.setenv("DOCS_DIR", str(docs))
     monkeypatch.setenv("KB_MAX_UPLOAD_MB", "1")
-    at = as_maintainer(AppTest.from_file(str(APP), default_timeout=120), monkeypatch)
+    at = as_maintainer(AppTest.from_file(str(APP), default_timeout=PAGE_TIMEOUT), monkeypatch)
     big = ("# Big\n\n" + "A sentence about pricing for a small firm. " * 30_000).encode()
     at.file_uploader[0].set_value([("big.md", big, "text/markdown")])
     run(at)
@@ -411,7 +297,6 @@ def test_an_upload_over_the_size_limit_is_refused_with_a_message(
     assert not (docs / "big.md").exists()
 
 
-@pytest.mark.slow
 def test_without_a_kb_the_page_says_so_and_a_reingest_builds_one(
     real_kb, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ):
@@ -421,7 +306,7 @@ def test_without_a_kb_the_page_says_so_and_a_reingest_builds_one(
     docs = shutil.copytree(real_kb.docs, tmp_path / "docs")
     monkeypatch.setenv("KB_DIR", str(kb_dir))
     monkeypatch.setenv("DOCS_DIR", str(docs))
-    at = run(AppTest.from_file(str(APP), default_timeout=120))
+    at = run(AppTest.from_file(str(APP), default_timeout=PAGE_TIMEOUT))
     assert any("The library is empty" in m.value for m in at.markdown)
     at.button(key="open_documents").click()
     run(at)
@@ -433,7 +318,6 @@ def test_without_a_kb_the_page_says_so_and_a_reingest_builds_one(
     assert any("Published" in s.value for s in at.success)
 
 
-@pytest.mark.slow
 def test_a_library_of_notes_without_headings_still_works(monkeypatch, tmp_path: Path):
     """Passages but no concepts: every view renders, and a question gets the reason why."""
     docs = tmp_path / "docs"
@@ -448,7 +332,9 @@ def test_a_library_of_notes_without_headings_still_works(monkeypatch, tmp_path: 
     assert open_kb(tmp_path / "kb").concepts == []
     monkeypatch.setenv("KB_DIR", str(tmp_path / "kb"))
     monkeypatch.setenv("DOCS_DIR", str(docs))
-    at = ask(AppTest.from_file(str(APP), default_timeout=120), "our staff rotate every week")
+    at = ask(
+        AppTest.from_file(str(APP), default_timeout=PAGE_TIMEOUT), "our staff rotate every week"
+    )
     assert card_titles(at) == []
     assert any("name no principles or frameworks" in v for v in html_values(at))
     for view in ("frameworks", "documents"):
@@ -470,7 +356,7 @@ def test_progress_lines_show_a_file_name_as_plain_text(
     monkeypatch.setattr(documents, "ingest", ingest_that_fails)
     monkeypatch.setenv("KB_DIR", str(real_kb.copy_to(tmp_path / "kb")))
     monkeypatch.setenv("DOCS_DIR", str(tmp_path / "docs"))
-    at = as_maintainer(AppTest.from_file(str(APP), default_timeout=120), monkeypatch)
+    at = as_maintainer(AppTest.from_file(str(APP), default_timeout=PAGE_TIMEOUT), monkeypatch)
     at.button(key="reingest").click()
     run(at)
     assert f"reading {MARKDOWN_NAME}" in [t.value for t in at.text]
@@ -483,7 +369,7 @@ def test_without_the_maintainer_secret_the_page_cannot_change_the_library(
     monkeypatch.setenv("KB_DIR", str(real_kb.copy_to(tmp_path / "kb")))
     monkeypatch.setenv("DOCS_DIR", str(tmp_path / "docs"))
     monkeypatch.delenv("KB_MAINTAINER_SECRET", raising=False)
-    at = AppTest.from_file(str(APP), default_timeout=120)
+    at = AppTest.from_file(str(APP), default_timeout=PAGE_TIMEOUT)
     at.query_params["view"] = "documents"
     run(at)
     assert any("read-only" in i.value for i in at.info)
@@ -507,14 +393,13 @@ def test_a_damaged_votes_file_does_not_break_the_documents_view(
     (kb_dir / feedback.FILE).write_bytes(b"no database here" * 100)
     monkeypatch.setenv("KB_DIR", str(kb_dir))
     monkeypatch.setenv("DOCS_DIR", str(tmp_path / "docs"))
-    at = AppTest.from_file(str(APP), default_timeout=120)
+    at = AppTest.from_file(str(APP), default_timeout=PAGE_TIMEOUT)
     at.query_params["view"] = "documents"
     run(at)
     assert any("cannot be used" in w.value for w in at.warning)
     assert len(at.dataframe[0].value) == 3  # the library is still listed
 
 
-@pytest.mark.slow
 def test_a_rerun_of_the_same_question_does_not_rank_again(app: AppTest, monkeypatch):
     """A thumb, a button or a second visitor reruns the page: the answer comes from the
     cache of answers per KB version, question and filters."""
@@ -533,7 +418,7 @@ def test_a_rerun_of_the_same_question_does_not_rank_again(app: AppTest, monkeypa
     titles = card_titles(at)
     assert titles and len(calls) == 1
     run(at)  # what a click on a thumb or a button does
-    again = AppTest.from_file(str(APP), default_timeout=60)
+    again = AppTest.from_file(str(APP), default_timeout=PAGE_TIMEOUT)
     again.query_params["q"] = query  # another visitor, same question
     run(again)
     assert card_titles(at) == card_titles(again) == titles

@@ -19,7 +19,7 @@ from ingest.load import MAX_BYTES, SUPPORTED, decode_text, find_documents, load
 from kb.errors import RejectedFile
 from kb.model import LoadedDocument, Rejected
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SITE_DOC = REPO / "data" / "docs" / "socio-technical-systems.txt"
 
 

@@ -19,10 +19,10 @@ from ingest.structure import parse
 from kb.embed import Embedder
 from kb.model import Chunk, ParsedDocument
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "data" / "docs"
 NAMES = sorted(p.stem for p in DOCS.glob("*.txt"))
-IMAGE_LABELS = Path(__file__).parent / "data" / "image-descriptions.txt"
+IMAGE_LABELS = Path(__file__).parents[1] / "data" / "image-descriptions.txt"
 LIMIT = 256
 
 

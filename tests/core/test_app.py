@@ -1,0 +1,124 @@
+"""The page's pure helpers (`ui.page.html`, the CSV export, upload names) and the feedback
+store, tested directly: no model. The page itself, driven by AppTest over a real KB, is in
+tests/model/test_app.py.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from kb import feedback
+from kb.errors import UsageError
+from ui.page import html
+from ui.page.frameworks import concepts_csv
+from ui.page.upload import safe_name
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+# --------------------------------------------------------------------------- no model needed
+
+
+def test_highlight_escapes_every_piece_and_marks_whole_words():
+    text = 'Stock <b>counts</b> & "restocking" — count the stock'
+    out = html.highlight(text, ["stock", "count"])
+    assert out == (
+        "<mark>Stock</mark> &lt;b&gt;counts&lt;/b&gt; &amp; &quot;restocking&quot; — "
+        "<mark>count</mark> the <mark>stock</mark>"
+    )
+    assert html.highlight(SCRIPT, []) == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    # A matched word inside markup-like text is escaped inside its own mark.
+    assert html.highlight("<script>", ["script"]) == "&lt;<mark>script</mark>&gt;"
+
+
+def test_labels_and_classes_cannot_carry_markup():
+    assert html.md_escape("**Bold** [x](javascript:alert(1)) <i>") == (
+        r"\*\*Bold\*\* \[x\]\(javascript\:alert\(1\)\) \<i\>"
+    )
+    assert html.slug('risk" onclick="x') == "risk-onclick-x"
+    card = html.card_html(1, SCRIPT, 'risk"><script>', SCRIPT, SCRIPT, SCRIPT, SCRIPT)
+    assert "<script" not in card
+    assert card.count("&lt;script&gt;") == 6  # title, kind, level, document, guidance, why
+    assert 'class="badge kind-risk-script"' in card
+
+
+def test_the_catalog_list_exports_as_csv():
+    import io
+
+    import pandas as pd
+
+    from kb.model import Concept, Source
+
+    okr = Concept(
+        id="okrs",
+        title="Objectives and Key Results (OKRs)",
+        kind="framework",
+        level="Advanced",
+        doc="alignment",
+        section="Frameworks",
+        definition='Goals with "measurable" results, e.g. 3, 4',
+        references=["Doerr, J. (2018). Measure What Matters.", "Grove, A. (1983)."],
+        sources=[Source("alignment", "Frameworks", "Advanced")],
+        levels=["Advanced"],
+    )
+    frame = pd.read_csv(io.StringIO(concepts_csv([okr], {"alignment": "Alignment"})))
+    assert frame.to_dict("records") == [
+        {
+            "title": "Objectives and Key Results (OKRs)",
+            "kind": "framework",
+            "level": "Advanced",
+            "levels": "Advanced",
+            "doc": "alignment",
+            "document": "Alignment",
+            "section": "Frameworks",
+            "definition": 'Goals with "measurable" results, e.g. 3, 4',
+            "references": "Doerr, J. (2018). Measure What Matters.; Grove, A. (1983).",
+            "sources": "alignment / Advanced / Frameworks",
+            "id": "okrs",
+        }
+    ]
+    assert list(pd.read_csv(io.StringIO(concepts_csv([], {}))).columns)[0] == "title"
+
+
+@pytest.mark.parametrize("cell", ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\tx"])
+def test_a_csv_export_never_carries_a_live_formula(cell):
+    import io
+
+    import pandas as pd
+
+    from kb.model import Concept
+
+    concept = Concept("x", cell, "practice", None, "d", cell, "A safe definition.")
+    frame = pd.read_csv(io.StringIO(concepts_csv([concept], {})), keep_default_na=False)
+    assert frame.loc[0, "title"] == frame.loc[0, "section"] == "'" + cell
+    assert frame.loc[0, "definition"] == "A safe definition."
+
+
+def test_an_upload_name_cannot_leave_the_documents_folder():
+    assert safe_name("../../etc/pricing.md") == "pricing.md"
+    assert safe_name("C:\\Users\\me\\Pricing Notes.DOCX") == "Pricing Notes.DOCX"
+    assert safe_name("  notes.txt ") == "notes.txt"
+    for refused in (".hidden.md", "../.env", "tool.exe", "README", "", "docs/"):
+        assert safe_name(refused) is None, refused
+
+
+def test_feedback_is_recorded_and_listed(tmp_path: Path):
+    assert feedback.votes(tmp_path) == []
+    feedback.record(
+        tmp_path, "stock keeps running out", "reorder-points", "Reorder Points", 1, "v1"
+    )
+    feedback.record(tmp_path, "stock keeps running out", "reorder-points", "Reorder Points", -1)
+    rows = feedback.votes(tmp_path)
+    assert [(v.query, v.concept, v.title, v.vote, v.kb_version) for v in rows] == [
+        ("stock keeps running out", "reorder-points", "Reorder Points", 1, "v1"),
+        ("stock keeps running out", "reorder-points", "Reorder Points", -1, None),
+    ]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", rows[0].ts)
+    assert (tmp_path / "feedback.sqlite").exists()
+    with pytest.raises(UsageError):
+        feedback.record(tmp_path, "q", "c", "t", 0)
+    with pytest.raises(UsageError):
+        feedback.record(tmp_path, "  ", "c", "t", 1)
