@@ -9,6 +9,13 @@ passages keep look-ups by name working. Because the documents' vectors do not mo
 adapted encoder needs no re-embedding of the KB, and a concept it never saw in training (a
 new document) is still found wherever the untouched model would find it.
 
+Only the top layers learn (`Settings.trained_layers`). The frozen lower layers read each text
+once, before the first step, and every step runs the top layers alone: on two cores a full
+fine-tune took 8 minutes, this about 2, and it scored as well on owners' situations (README).
+What training changed is those layers, kept in half precision (7 MB): `ship` keeps them
+beside the corpus, so that a fresh clone with the same corpus and catalog takes them instead
+of training.
+
 A model is saved under `<kb_dir>/models/<key>/`, keyed by the base model, the training items,
 the catalog it was trained against and the settings: built once, rebuilt only when one of
 them changes. Training is seeded and runs on a fixed number of threads, so it is repeatable.
@@ -40,7 +47,7 @@ class Settings:
 
     epochs: int = 3
     batch_size: int = 32
-    learning_rate: float = 5e-5
+    learning_rate: float = 2e-4  # only the top layers move: of 5e-5, 2e-4, 5e-4, the best
     hard_negatives: int = 1  # per situation, drawn from the untouched model's top wrong ones
     negative_pool: int = 10  # how far down that ranking hard negatives are drawn from
     passage_targets: float = 0.5  # share of targets that are a passage rather than the concept
@@ -49,7 +56,7 @@ class Settings:
     trained_layers: int = 2  # of MiniLM's six; the lower ones are frozen and run once per text
     seed: int = 13
     threads: int = 2  # fixed, so that sums run in the same order every time
-    method: int = 4  # raise it when `train` changes, so no model trained the old way is reused
+    method: int = 5  # raise it when `train` changes, so no model trained the old way is reused
 
 
 DEFAULT = Settings()
@@ -156,6 +163,7 @@ def train(
 
     loss = MultipleNegativesRankingLoss(stack.model)  # in-batch negatives, plus the hard ones
     optimizer = torch.optim.AdamW(stack.trained.parameters(), lr=settings.learning_rate)
+    data = [e for e in data if len(e[2]) == settings.hard_negatives]  # equal widths per batch
     steps = max(1, len(data) // settings.batch_size) * settings.epochs
     warmup = max(1, steps // 10)
     schedule = torch.optim.lr_scheduler.LambdaLR(
@@ -166,7 +174,6 @@ def train(
         "chunk": torch.from_numpy(chunk_vectors),
     }
     rng = random.Random(settings.seed)
-    data = [e for e in data if len(e[2]) == settings.hard_negatives]  # equal widths per batch
     stack.trained.train()
     for epoch in range(settings.epochs):
         for batch in length_batches(data, settings.batch_size, rng):
@@ -202,19 +209,27 @@ class Layers:
         for parameter in self.trained.parameters():
             parameter.requires_grad_(True)
 
+    def to_half(self) -> None:
+        """Round the trained layers to half precision, where they are kept: 7 MB for two
+        layers instead of 14, so an encoder trained here and one shipped read alike."""
+        for parameter in self.trained.parameters():
+            parameter.data = parameter.data.half().float()
+
     def save(self, path: Path) -> None:
-        """Write the trained layers alone (7 MB a layer): all that training changed."""
+        """Write the trained layers alone, in half precision: all that training changed."""
         from safetensors.torch import save_file
 
         tmp = path.with_name(f".tmp-{path.name}")
-        save_file({k: v.contiguous() for k, v in self.trained.state_dict().items()}, str(tmp))
+        state = {k: v.half().contiguous() for k, v in self.trained.state_dict().items()}
+        save_file(state, str(tmp))
         os.replace(tmp, path)
 
     def load(self, path: Path) -> None:
         """Put trained layers written by `save` in place of the base model's own."""
         from safetensors.torch import load_file
 
-        self.trained.load_state_dict(load_file(str(path)))
+        state = {k: v.float() for k, v in load_file(str(path)).items()}
+        self.trained.load_state_dict(state)
 
     @classmethod
     def of(cls, base: Embedder, settings: Settings) -> Layers:
@@ -385,6 +400,7 @@ def query_model(
             )
             stack.lower([text for text, _, _ in data], states)
             train(stack, states, data, concept_vectors, chunk_vectors, settings, progress)
+            stack.to_half()
         stack.model.max_seq_length = base.max_tokens
         read_ahead(stack, states, list(reads), settings, root, name)
     model = stack.model

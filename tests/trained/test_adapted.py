@@ -10,6 +10,7 @@ in no training file. How good the encoder trained on the whole corpus is, is mea
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ import pytest
 
 from kb import feedback
 from kb.embed import Embedder
+from kb.learned import LIKE_IN
 from kb.store import open_kb
 from learn import corpus as training
 from learn import finetune
@@ -178,3 +180,35 @@ def test_the_held_out_encoder_is_trained_when_first_measured(trained_kb, tmp_pat
     said.clear()
     assert measuring_model(kb, said.append) == name
     assert not any("training the query encoder" in s for s in said)
+
+
+def test_a_shipped_encoder_is_taken_instead_of_training(trained_kb, trained_store, tmp_path):
+    """`kb train --ship` keeps the trained layers beside the corpus; a fresh build with that
+    corpus and catalog takes them instead of training, and reads questions the same way."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(trained_kb.training, corpus)
+    kb_dir = trained_kb.copy_to(tmp_path / "kb")
+    done = run_kb("train", "--kb-dir", str(kb_dir), "--training", str(corpus), "--ship")
+    assert done.returncode == 0, done.stderr
+    key = trained_store.manifest["query_model"].rsplit("/", 1)[-1]
+    shipped = corpus / finetune.SHIPPED
+    assert [p.name for p in shipped.iterdir()] == [f"{key}{finetune.LAYERS}"]
+    fresh = tmp_path / "fresh"
+    done = run_kb(
+        "ingest",
+        str(trained_kb.docs),
+        "--kb-dir",
+        str(fresh),
+        "--training",
+        str(corpus),
+        "--verbose",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "trained layers come from" in done.stderr and "epoch" not in done.stderr
+    built = open_kb(fresh)
+    assert built.manifest["query_model"] == trained_store.manifest["query_model"]
+    texts = ["our drivers ignore the new routing app", "which framework measures payoff"]
+    ours = Embedder(built.manifest["query_model"], root=fresh).embed(texts)
+    theirs = Embedder(trained_store.manifest["query_model"], root=trained_kb.kb_dir).embed(texts)
+    np.testing.assert_allclose(ours, theirs, atol=1e-6)
+    assert np.allclose(built.calibration[LIKE_IN], trained_store.calibration[LIKE_IN], atol=1e-5)
