@@ -6,14 +6,7 @@ The commands on a real KB are in tests/model/test_cli.py.
 
 from __future__ import annotations
 
-
-def one_error_line(stderr: str) -> str:
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1, stderr
-    assert "Traceback" not in stderr
-    assert lines[0].startswith("error: ")
-    return lines[0]
-
+from tests.samples import one_error_line
 
 # --------------------------------------------------------------------------- kb ingest
 

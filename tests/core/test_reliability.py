@@ -31,44 +31,10 @@ from kb.model import Rejected
 from kb.store import current_version, open_kb
 from recommender.service import MAX_QUERY_CHARS, Recommender, prepare
 from tests.conftest import DOCS, FakeEmbedder, invoke_kb
+from tests.samples import ESC, GOOD_WORDS, write_good
 from ui.build import ingest
 
-ESC = "\x1b"
-BUSY = "another `kb ingest` is running"
-
 # --------------------------------------------------------------------------- helpers
-
-GOOD_MD = """\
-# Pricing For Small Shops
-
-## Value Based Pricing
-
-Owners who price by value ask what the customer gains, not what the goods cost them.
-
-- Price Anchoring Show the premium option first so the standard one reads as fair.
-- Bundle Offers Combine slow sellers with popular items to move old stock.
-"""
-GOOD_TXT = """\
-Fundamentals
-
-Cash Flow Discipline
-
-A weekly cash flow review keeps a small bakery solvent through the quiet months of the year.
-
-  • Rolling Forecast Update a thirteen week forecast every Monday with real receipts.
-  • Supplier Terms Negotiate longer payment terms before the busy season starts.
-
-Owners who watch cash weekly rarely face a surprise at the end of the quarter.
-"""
-GOOD_WORDS = ("customer gains", "Price Anchoring", "thirteen week forecast", "Supplier Terms")
-
-
-def write_good(folder: Path) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    md, txt = folder / "good-pricing.md", folder / "good-cash.txt"
-    md.write_text(GOOD_MD, encoding="utf-8")
-    txt.write_text(GOOD_TXT, encoding="utf-8")
-    return [md, txt]
 
 
 def kb_text(kb) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.samples import one_error_line
 from ui.cli import cli, main
 
 REPO = Path(__file__).resolve().parents[2]
@@ -43,14 +44,6 @@ STATS_KEYS = {"documents", "chunks", "glossary", "model", "version", "built_at"}
 
 
 NAMES = sorted(p.name for p in DOCS.glob("*.txt"))
-
-
-def one_error_line(stderr: str) -> str:
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1, stderr
-    assert "Traceback" not in stderr
-    assert lines[0].startswith("error: ")
-    return lines[0]
 
 
 def invoke(*args: str):
