@@ -116,6 +116,14 @@ def section(results: dict, name: str, fn, *args, **kwargs):
     return results[name]
 
 
+def trained_query(kb_dir: Path, naive, queries: list[str]) -> dict:
+    """Warm latency on a KB that reads questions with its own trained encoder."""
+    kb = open_kb(kb_dir)
+    if not kb.manifest.get("query_model"):
+        raise ValueError(f"{kb_dir} has no trained query encoder: run `make kb` first")
+    return bench_query.run(Recommender(kb), naive, queries)
+
+
 def measure(args: argparse.Namespace, results: dict, work: Path) -> None:
     """Every part of the benchmark, in order, into `results`."""
     embedder = Embedder(root=work / "kb")  # exported by the first ingest, as the product's
@@ -128,9 +136,8 @@ def measure(args: argparse.Namespace, results: dict, work: Path) -> None:
     if "query" not in args.skip:
         section(results, "query", bench_query.run, recommender, naive, queries)
     product_kb = Path(os.environ.get("KB_DIR") or ROOT / "data" / "kb")
-    if "query" not in args.skip and open_kb(product_kb).manifest.get("query_model"):
-        trained = Recommender(open_kb(product_kb))  # its own query encoder
-        section(results, "query_trained", bench_query.run, trained, naive, queries)
+    if "query" not in args.skip:
+        section(results, "query_trained", trained_query, product_kb, naive, queries)
     if "cold" not in args.skip:
         section(results, "cold_start", bench_cold.run, kb_dir, COLD_QUERY, args.cold_repeats)
     if "start" not in args.skip:

@@ -32,7 +32,7 @@ class Labels:
     complete: np.ndarray  # per named concept: every example names it (rare; no zero floor)
 
 
-def label_matrix(kb: KnowledgeBase) -> Labels | None:
+def example_labels(kb: KnowledgeBase) -> Labels | None:
     """How much each example situation speaks for each concept."""
     labels = kb.training.examples.labels
     examples = kb.calibration.get(LIKE_IN)  # stored apart: row for row with the labels

@@ -134,7 +134,7 @@ class Recommender:
         self.flat_evidence = lift.flatten(self.evidence)
         self.recommendable = np.array([c.kind in RECOMMENDABLE for c in kb.concepts])
         self.rule = abstain.rule_for(kb)
-        self.situations = examples.label_matrix(kb)  # None without a training corpus
+        self.situations = examples.example_labels(kb)  # None without a training corpus
 
     @classmethod
     def load(cls, kb_dir=None) -> Recommender:

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kb.learned import LIKE_IN
-from recommender.examples import LATER_LABEL, label_matrix, situation_scores
+from recommender.examples import LATER_LABEL, example_labels, situation_scores
 
 TITLES = ["Alpha", "Beta", "Gamma", "Delta", "Epsilon"]
 
@@ -42,7 +42,7 @@ def test_pairs_score_as_the_dense_matrix(labels: list[list[str]], seed: int) -> 
     examples = rng.normal(size=(len(labels), 8)).astype(np.float32)
     query = rng.normal(size=8).astype(np.float32)
     fallback = rng.normal(size=len(TITLES)).astype(np.float32)
-    pairs = label_matrix(fake_kb(labels, examples))
+    pairs = example_labels(fake_kb(labels, examples))
     assert pairs is not None
     matrix = dense(labels, TITLES)
     expected = np.where(
@@ -53,5 +53,5 @@ def test_pairs_score_as_the_dense_matrix(labels: list[list[str]], seed: int) -> 
 
 def test_no_labels_or_a_length_mismatch_means_no_signal() -> None:
     vectors = np.ones((2, 4), dtype=np.float32)
-    assert label_matrix(fake_kb([], vectors[:0])) is None
-    assert label_matrix(fake_kb([["Alpha"]], vectors)) is None
+    assert example_labels(fake_kb([], vectors[:0])) is None
+    assert example_labels(fake_kb([["Alpha"]], vectors)) is None
