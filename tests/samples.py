@@ -1,4 +1,5 @@
-"""What several test folders share: small documents that ingest, and the one-line error check."""
+"""What several test folders share: small documents that ingest, hostile text, and the one-line
+error check."""
 
 from __future__ import annotations
 
@@ -38,6 +39,37 @@ def write_good(folder: Path) -> list[Path]:
     md.write_text(GOOD_MD, encoding="utf-8")
     txt.write_text(GOOD_TXT, encoding="utf-8")
     return [md, txt]
+
+
+HOSTILE_RUN = "A" * 10_000
+HOSTILE_TXT = (
+    "Fundamentals\n\n"
+    "Handling Hostile Input\n\n"
+    "Owners sometimes paste <script>alert('x')</script> into their notes, and the tool keeps "
+    "it as plain words for the record.\n\n"
+    "  • Image Tags Some pages carry <img src=x onerror=alert(1)> inside their prose about "
+    "pricing.\n"
+    "  • Link Tricks A link such as [click](javascript:alert(1)) or ![x](http://evil) is only "
+    "text here.\n"
+    "  • Terminal Colours A \x1b[31mred warning\x1b[0m about cash flow prints without escape "
+    "codes.\n\n"
+    f"{HOSTILE_RUN}\n\n"
+    "Hostile input is kept as inert text, and every owner still reads the guidance about cash "
+    "flow, pricing and staff in plain words, whatever was pasted into the page before.\n"
+)
+HOSTILE_MD = (
+    "# Hostile Markdown\n\n"
+    "<script>alert('block')</script>\n\n"
+    "Owners sometimes paste <script>alert('x')</script> into notes about pricing.\n\n"
+    "- Image Tags Some pages carry <img src=x onerror=alert(1)> inside their prose.\n"
+    "- Link Tricks A [click](javascript:alert(1)) link and an ![x](http://evil) image.\n"
+    "- Terminal Colours A \x1b[31mred warning\x1b[0m about cash flow.\n\n"
+    f"{HOSTILE_RUN}\n"
+)
+HOSTILE_QUERY = (
+    "<script>alert('x')</script> <img src=x onerror=alert(1)> [click](javascript:alert(1)) "
+    "![x](http://evil) \x1b[31mstaff resist new tools\x1b[0m"
+)
 
 
 def one_error_line(stderr: str) -> str:

@@ -31,7 +31,7 @@ from kb.model import Rejected
 from kb.store import current_version, open_kb
 from recommender.service import MAX_QUERY_CHARS, Recommender, prepare
 from tests.conftest import DOCS, FakeEmbedder, invoke_kb
-from tests.samples import ESC, GOOD_WORDS, write_good
+from tests.samples import ESC, GOOD_WORDS, HOSTILE_MD, HOSTILE_RUN, HOSTILE_TXT, write_good
 from ui.build import ingest
 
 # --------------------------------------------------------------------------- helpers
@@ -673,36 +673,6 @@ def test_eight_threads_read_one_whole_version_while_ingests_publish(tmp_path: Pa
 
 
 # --------------------------------------------------------------------------- 5. hostile text
-
-HOSTILE_RUN = "A" * 10_000
-HOSTILE_TXT = (
-    "Fundamentals\n\n"
-    "Handling Hostile Input\n\n"
-    "Owners sometimes paste <script>alert('x')</script> into their notes, and the tool keeps "
-    "it as plain words for the record.\n\n"
-    "  • Image Tags Some pages carry <img src=x onerror=alert(1)> inside their prose about "
-    "pricing.\n"
-    "  • Link Tricks A link such as [click](javascript:alert(1)) or ![x](http://evil) is only "
-    "text here.\n"
-    "  • Terminal Colours A \x1b[31mred warning\x1b[0m about cash flow prints without escape "
-    "codes.\n\n"
-    f"{HOSTILE_RUN}\n\n"
-    "Hostile input is kept as inert text, and every owner still reads the guidance about cash "
-    "flow, pricing and staff in plain words, whatever was pasted into the page before.\n"
-)
-HOSTILE_MD = (
-    "# Hostile Markdown\n\n"
-    "<script>alert('block')</script>\n\n"
-    "Owners sometimes paste <script>alert('x')</script> into notes about pricing.\n\n"
-    "- Image Tags Some pages carry <img src=x onerror=alert(1)> inside their prose.\n"
-    "- Link Tricks A [click](javascript:alert(1)) link and an ![x](http://evil) image.\n"
-    "- Terminal Colours A \x1b[31mred warning\x1b[0m about cash flow.\n\n"
-    f"{HOSTILE_RUN}\n"
-)
-HOSTILE_QUERY = (
-    "<script>alert('x')</script> <img src=x onerror=alert(1)> [click](javascript:alert(1)) "
-    "![x](http://evil) \x1b[31mstaff resist new tools\x1b[0m"
-)
 
 
 def test_hostile_text_is_kept_as_inert_text(tmp_path: Path, fake_embedder) -> None:

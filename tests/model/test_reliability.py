@@ -21,7 +21,7 @@ from kb.embed import Embedder
 from kb.store import current_version, open_kb
 from recommender.service import MAX_QUERY_CHARS, Recommender
 from tests.conftest import KB_BIN, REPO, run_kb
-from tests.samples import BUSY, ESC, write_good
+from tests.samples import BUSY, ESC, HOSTILE_QUERY, HOSTILE_TXT, write_good
 from ui.build import ingest
 
 
@@ -178,43 +178,6 @@ def test_two_kb_ingest_at_once_one_refuses_and_the_kb_stays_whole(real_kb, tmp_p
     kb = assert_whole(kb_dir)
     assert kb.version == report["version"]
     assert "marker twin-run" in kb_text(kb)
-
-
-HOSTILE_RUN = "A" * 10_000
-
-
-HOSTILE_TXT = (
-    "Fundamentals\n\n"
-    "Handling Hostile Input\n\n"
-    "Owners sometimes paste <script>alert('x')</script> into their notes, and the tool keeps "
-    "it as plain words for the record.\n\n"
-    "  • Image Tags Some pages carry <img src=x onerror=alert(1)> inside their prose about "
-    "pricing.\n"
-    "  • Link Tricks A link such as [click](javascript:alert(1)) or ![x](http://evil) is only "
-    "text here.\n"
-    "  • Terminal Colours A \x1b[31mred warning\x1b[0m about cash flow prints without escape "
-    "codes.\n\n"
-    f"{HOSTILE_RUN}\n\n"
-    "Hostile input is kept as inert text, and every owner still reads the guidance about cash "
-    "flow, pricing and staff in plain words, whatever was pasted into the page before.\n"
-)
-
-
-HOSTILE_MD = (
-    "# Hostile Markdown\n\n"
-    "<script>alert('block')</script>\n\n"
-    "Owners sometimes paste <script>alert('x')</script> into notes about pricing.\n\n"
-    "- Image Tags Some pages carry <img src=x onerror=alert(1)> inside their prose.\n"
-    "- Link Tricks A [click](javascript:alert(1)) link and an ![x](http://evil) image.\n"
-    "- Terminal Colours A \x1b[31mred warning\x1b[0m about cash flow.\n\n"
-    f"{HOSTILE_RUN}\n"
-)
-
-
-HOSTILE_QUERY = (
-    "<script>alert('x')</script> <img src=x onerror=alert(1)> [click](javascript:alert(1)) "
-    "![x](http://evil) \x1b[31mstaff resist new tools\x1b[0m"
-)
 
 
 @pytest.fixture(scope="module")
