@@ -1,9 +1,12 @@
-"""What several test folders share: small documents that ingest, hostile text, and the one-line
-error check."""
+"""What several test folders share: small documents that ingest, hostile text, the one-line
+error checks, and the checks that a KB folder holds one whole version."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
+
+from kb.store import current_version, open_kb
 
 ESC = "\x1b"
 BUSY = "another `kb ingest` is running"
@@ -77,4 +80,59 @@ def one_error_line(stderr: str) -> str:
     assert len(lines) == 1, stderr
     assert "Traceback" not in stderr
     assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+def kb_text(kb) -> str:
+    return "\n".join(c.text for c in kb.chunks)
+
+
+def add_to_body(docs: Path, paragraph: str) -> None:
+    """A new paragraph at the top of a seed page's body (its end is the page's summary)."""
+    socio = docs / "socio-technical-systems.txt"
+    text = socio.read_text(encoding="utf-8")
+    assert "Fundamentals\n" in text
+    socio.write_text(text.replace("Fundamentals\n", f"Fundamentals\n\n{paragraph}\n", 1))
+
+
+def snapshot(kb) -> dict:
+    return {
+        "version": kb.version,
+        "ids": [c.id for c in kb.chunks],
+        "texts": [c.text for c in kb.chunks],
+        "concepts": [c.id for c in kb.concepts],
+    }
+
+
+def assert_consistent(kb) -> None:
+    """One version, whole: what loaded matches that version's manifest."""
+    assert kb.version == kb.manifest["version"]
+    assert len(kb.chunks) == kb.index.ntotal == kb.manifest["chunks"]
+    assert len(kb.documents) == kb.manifest["documents"]
+    assert len(kb.concepts) == len(kb.concept_vectors) == kb.manifest["concepts"]
+    assert len({c.id for c in kb.chunks}) == len(kb.chunks)
+
+
+def assert_whole(kb_dir: Path):
+    """CURRENT names a complete version whose manifest counts match what loads."""
+    kb = open_kb(kb_dir)
+    assert current_version(kb_dir) == kb.version
+    assert_consistent(kb)
+    return kb
+
+
+def truncate(path: Path) -> None:
+    with open(path, "r+b") as f:
+        f.truncate(path.stat().st_size // 2)
+
+
+def assert_one_error_line(done: subprocess.CompletedProcess, *needles: str) -> str:
+    assert done.returncode == 1, (done.returncode, done.stderr)
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: ")
+    for needle in needles:
+        assert needle in lines[0], lines[0]
     return lines[0]

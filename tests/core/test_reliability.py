@@ -13,7 +13,6 @@ import json
 import random
 import re
 import shutil
-import subprocess
 import threading
 import time
 from collections import Counter
@@ -31,14 +30,22 @@ from kb.model import Rejected
 from kb.store import current_version, open_kb
 from recommender.service import MAX_QUERY_CHARS, Recommender, prepare
 from tests.conftest import DOCS, FakeEmbedder, invoke_kb
-from tests.samples import ESC, GOOD_WORDS, HOSTILE_MD, HOSTILE_RUN, HOSTILE_TXT, write_good
+from tests.samples import (
+    ESC,
+    GOOD_WORDS,
+    HOSTILE_MD,
+    HOSTILE_RUN,
+    HOSTILE_TXT,
+    assert_consistent,
+    assert_one_error_line,
+    assert_whole,
+    kb_text,
+    truncate,
+    write_good,
+)
 from ui.build import ingest
 
 # --------------------------------------------------------------------------- helpers
-
-
-def kb_text(kb) -> str:
-    return "\n".join(c.text for c in kb.chunks)
 
 
 def assert_good_ingested(report, kb, good: list[Path]) -> None:
@@ -351,45 +358,6 @@ def test_every_kind_of_bad_input_at_once(tmp_path: Path, fake_embedder) -> None:
 # --------------------------------------------------------------------------- 3. crash safety
 
 
-def add_to_body(docs: Path, paragraph: str) -> None:
-    """A new paragraph at the top of a seed page's body (its end is the page's summary)."""
-    socio = docs / "socio-technical-systems.txt"
-    text = socio.read_text(encoding="utf-8")
-    assert "Fundamentals\n" in text
-    socio.write_text(text.replace("Fundamentals\n", f"Fundamentals\n\n{paragraph}\n", 1))
-
-
-def snapshot(kb) -> dict:
-    return {
-        "version": kb.version,
-        "ids": [c.id for c in kb.chunks],
-        "texts": [c.text for c in kb.chunks],
-        "concepts": [c.id for c in kb.concepts],
-    }
-
-
-def assert_consistent(kb) -> None:
-    """One version, whole: what loaded matches that version's manifest."""
-    assert kb.version == kb.manifest["version"]
-    assert len(kb.chunks) == kb.index.ntotal == kb.manifest["chunks"]
-    assert len(kb.documents) == kb.manifest["documents"]
-    assert len(kb.concepts) == len(kb.concept_vectors) == kb.manifest["concepts"]
-    assert len({c.id for c in kb.chunks}) == len(kb.chunks)
-
-
-def assert_whole(kb_dir: Path):
-    """CURRENT names a complete version whose manifest counts match what loads."""
-    kb = open_kb(kb_dir)
-    assert current_version(kb_dir) == kb.version
-    assert_consistent(kb)
-    return kb
-
-
-def truncate(path: Path) -> None:
-    with open(path, "r+b") as f:
-        f.truncate(path.stat().st_size // 2)
-
-
 def flip_bytes(path: Path) -> None:
     data = bytearray(path.read_bytes())
     for at in range(len(data) // 3, len(data) // 3 + 16):
@@ -448,18 +416,6 @@ def fake_kb(fake_kb_template, tmp_path: Path) -> tuple[Path, Path]:
     kb_dir = tmp_path / "kb"
     shutil.copytree(template, kb_dir)
     return docs, kb_dir
-
-
-def assert_one_error_line(done: subprocess.CompletedProcess, *needles: str) -> str:
-    assert done.returncode == 1, (done.returncode, done.stderr)
-    assert "Traceback" not in done.stderr
-    assert done.stdout == ""
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    assert lines[0].startswith("error: ")
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
 
 
 @pytest.mark.parametrize("damage", list(DAMAGE))

@@ -18,10 +18,22 @@ from pathlib import Path
 import pytest
 
 from kb.embed import Embedder
-from kb.store import current_version, open_kb
+from kb.store import open_kb
 from recommender.service import MAX_QUERY_CHARS, Recommender
 from tests.conftest import KB_BIN, REPO, run_kb
-from tests.samples import BUSY, ESC, HOSTILE_QUERY, HOSTILE_TXT, write_good
+from tests.samples import (
+    BUSY,
+    ESC,
+    HOSTILE_QUERY,
+    HOSTILE_TXT,
+    add_to_body,
+    assert_one_error_line,
+    assert_whole,
+    kb_text,
+    snapshot,
+    truncate,
+    write_good,
+)
 from ui.build import ingest
 
 
@@ -31,44 +43,6 @@ def popen_kb(*args: str, stdout=subprocess.PIPE, stderr=subprocess.PIPE) -> subp
     return subprocess.Popen(
         [str(KB_BIN), *args], stdout=stdout, stderr=stderr, cwd=REPO, env=env, text=True
     )
-
-
-def add_to_body(docs: Path, paragraph: str) -> None:
-    """A new paragraph at the top of a seed page's body (its end is the page's summary)."""
-    socio = docs / "socio-technical-systems.txt"
-    text = socio.read_text(encoding="utf-8")
-    assert "Fundamentals\n" in text
-    socio.write_text(text.replace("Fundamentals\n", f"Fundamentals\n\n{paragraph}\n", 1))
-
-
-def snapshot(kb) -> dict:
-    return {
-        "version": kb.version,
-        "ids": [c.id for c in kb.chunks],
-        "texts": [c.text for c in kb.chunks],
-        "concepts": [c.id for c in kb.concepts],
-    }
-
-
-def kb_text(kb) -> str:
-    return "\n".join(c.text for c in kb.chunks)
-
-
-def assert_consistent(kb) -> None:
-    """One version, whole: what loaded matches that version's manifest."""
-    assert kb.version == kb.manifest["version"]
-    assert len(kb.chunks) == kb.index.ntotal == kb.manifest["chunks"]
-    assert len(kb.documents) == kb.manifest["documents"]
-    assert len(kb.concepts) == len(kb.concept_vectors) == kb.manifest["concepts"]
-    assert len({c.id for c in kb.chunks}) == len(kb.chunks)
-
-
-def assert_whole(kb_dir: Path):
-    """CURRENT names a complete version whose manifest counts match what loads."""
-    kb = open_kb(kb_dir)
-    assert current_version(kb_dir) == kb.version
-    assert_consistent(kb)
-    return kb
 
 
 @pytest.fixture(scope="module")
@@ -120,23 +94,6 @@ def test_kill_9_at_random_moments_of_a_rebuild_leaves_the_last_complete_version(
     assert kb.version == report.version
     assert marker in kb_text(kb)
     assert not [p.name for p in (kb_dir / "versions").iterdir() if p.name.startswith(".tmp")]
-
-
-def truncate(path: Path) -> None:
-    with open(path, "r+b") as f:
-        f.truncate(path.stat().st_size // 2)
-
-
-def assert_one_error_line(done: subprocess.CompletedProcess, *needles: str) -> str:
-    assert done.returncode == 1, (done.returncode, done.stderr)
-    assert "Traceback" not in done.stderr
-    assert done.stdout == ""
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    assert lines[0].startswith("error: ")
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
 
 
 def test_kb_ingest_rebuild_repairs_a_truncated_real_kb(real_kb, tmp_path: Path) -> None:
