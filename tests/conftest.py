@@ -32,6 +32,8 @@ import numpy as np
 import pytest
 from hypothesis import settings
 
+from tests.samples import GOOD
+
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "data" / "docs"
 KB_BIN = REPO / ".venv" / "bin" / "kb"
@@ -114,6 +116,15 @@ def make_embedder():
 def kb_run():
     """`run_kb`: the installed `kb` command in a subprocess."""
     return run_kb
+
+
+@pytest.fixture
+def docs(tmp_path: Path) -> Path:
+    """A folder of one small Markdown document that ingests (`tests.samples.GOOD`)."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "good.md").write_text(GOOD)
+    return folder
 
 
 @pytest.fixture

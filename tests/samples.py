@@ -10,6 +10,7 @@ from kb.store import current_version, open_kb
 
 ESC = "\x1b"
 BUSY = "another `kb ingest` is running"
+GOOD = "# Pricing Reviews\n\nReview your prices every quarter, with your best customers.\n"
 
 GOOD_MD = """\
 # Pricing For Small Shops

@@ -18,21 +18,12 @@ from ingest import gather
 from kb.errors import KBError
 from kb.store import open_kb
 from tests.conftest import FakeEmbedder, invoke_kb
+from tests.samples import GOOD
 from ui.build import ingest
-
-GOOD = "# Pricing Reviews\n\nReview your prices every quarter, with your best customers.\n"
 
 
 def rejection(report, path: Path) -> str:
     return next(r.reason for r in report.rejected if r.path == str(path))
-
-
-@pytest.fixture
-def docs(tmp_path: Path) -> Path:
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "good.md").write_text(GOOD)
-    return folder
 
 
 def test_a_deeply_nested_html_file_is_rejected_and_the_others_ingest(

@@ -8,15 +8,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from pathlib import Path
-
-import pytest
 
 from tests.conftest import KB_BIN, run_kb
 from ui.build import ingest
 from ui.cli import BATCH_CHUNK
-
-GOOD = "# Pricing Reviews\n\nReview your prices every quarter, with your best customers.\n"
 
 
 def test_a_batch_with_bad_lines_answers_the_rest_and_names_each_bad_line(real_kb, tmp_path):
@@ -94,14 +89,6 @@ def test_escapes_in_file_names_and_titles_never_reach_the_terminal(tmp_path) -> 
     for done in outputs:
         for stream in (done.stdout, done.stderr):
             assert "\x1b" not in stream and "\x07" not in stream, done.args
-
-
-@pytest.fixture
-def docs(tmp_path: Path) -> Path:
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "good.md").write_text(GOOD)
-    return folder
 
 
 def test_a_kb_whose_model_is_not_installed_says_so_in_one_line(
