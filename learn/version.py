@@ -30,6 +30,7 @@ from kb.embed import (
     embed_cached,
     model_location,
     model_name,
+    read_questions,
 )
 from kb.errors import KBError
 from kb.learned import (
@@ -130,7 +131,7 @@ class CorpusLearner:
             reader.export()  # questions are then read without torch
         with closing(EmbeddingCache(root / EMBEDDINGS, reader.name)) as cache:
             vectors = {
-                s: embed_cached(reader, cache, list(t))[0] for s, t in record.texts().items() if t
+                s: read_questions(reader, list(t), cache) for s, t in record.texts().items() if t
             }
         summary = {
             "key": name.rsplit("/", 1)[-1] if name else None,

@@ -15,7 +15,7 @@ import re
 from contextlib import closing
 from dataclasses import asdict, replace
 
-from kb.embed import EMBEDDINGS, Embedder, EmbeddingCache, embed_cached
+from kb.embed import EMBEDDINGS, Embedder, EmbeddingCache, read_questions
 from kb.learned import Examples
 from recommender.baselines import BM25Paragraphs, DenseParagraphs
 
@@ -191,7 +191,7 @@ def variant(product, reader: Embedder, examples: Examples | None = None):
     training = kb.training if examples is None else replace(kb.training, examples=examples)
     with closing(EmbeddingCache(kb.root / EMBEDDINGS, reader.name)) as cache:
         calibration = {
-            name: embed_cached(reader, cache, list(t))[0]
+            name: read_questions(reader, list(t), cache)
             for name, t in training.texts().items()
             if t
         }

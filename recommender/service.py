@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from kb.embed import Embedder
+from kb.embed import Embedder, read_questions
 from kb.errors import ModelMismatch, UsageError
 from kb.learned import LIKE_IN
 from kb.model import RECOMMENDABLE, Chunk, Concept
@@ -154,14 +154,14 @@ class Recommender:
             UsageError: the text is empty or whitespace only.
         """
         request = Request.of(text, k, level, doc, query_id)
-        return self.answer(request, self.embedder.embed([request.reading])[0])
+        return self.answer(request, read_questions(self.embedder, [request.reading])[0])
 
     def recommend_many(
         self, items: list[tuple[str | None, str]], k: int = 5, level=None, doc=None
     ) -> list[Answer]:
         """Answers for (id, text) pairs, embedding all queries in one batch."""
         requests = [Request.of(text, k, level, doc, qid) for qid, text in items]
-        vectors = self.embedder.embed([r.reading for r in requests])
+        vectors = read_questions(self.embedder, [r.reading for r in requests])
         return [self.answer(r, v) for r, v in zip(requests, vectors)]
 
     def signals(self, query: str, vector: np.ndarray) -> Signals:
