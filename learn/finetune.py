@@ -52,7 +52,9 @@ class Settings:
     negative_pool: int = 10  # how far down that ranking hard negatives are drawn from
     passage_targets: float = 0.5  # share of targets that are a passage rather than the concept
     title_pairs: int = 2  # passages per concept paired with its title (look-ups by name)
-    max_tokens: int = 128  # situations are short; longer ones are cut while training
+    # the model's own limit: an owner's paragraph tells its problem last, and a cut at 128
+    # tokens trained on the setting alone (the corpus's forum posts run to 250 words)
+    max_tokens: int = 256
     trained_layers: int = 2  # of MiniLM's six; the lower ones are frozen and run once per text
     seed: int = 13
     threads: int = 2  # fixed, so that sums run in the same order every time
@@ -239,7 +241,7 @@ class Layers:
 
         torch.manual_seed(settings.seed)
         model = SentenceTransformer(base.location, device="cpu")
-        model.max_seq_length = settings.max_tokens  # situations are short: cut longer ones
+        model.max_seq_length = settings.max_tokens  # training reads no further than this
         return cls(model, settings.trained_layers)
 
     def lower(self, texts: list[str], states: dict, batch_size: int = 64) -> None:

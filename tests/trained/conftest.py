@@ -38,3 +38,19 @@ def trained_store(trained_kb: RealKB):
     from kb.store import open_kb
 
     return open_kb(trained_kb.kb_dir)
+
+
+@pytest.fixture(scope="session")
+def product_kb(tmp_path_factory: pytest.TempPathFactory) -> RealKB:
+    """data/docs with the whole shipped corpus: what `make run` builds. Its encoder's layers
+    come from data/training/encoders/ (tests/core/test_shipped_encoder.py keeps them current),
+    so nothing trains; what it answers is what an owner gets."""
+    return build_kb(tmp_path_factory.mktemp("product"), TRAINING)
+
+
+@pytest.fixture(scope="session")
+def product_store(product_kb: RealKB):
+    from kb.store import open_kb
+
+    assert product_kb.returncode == 0, product_kb.stderr
+    return open_kb(product_kb.kb_dir)
