@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import asdict, dataclass
+import time
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+
+import numpy as np
 
 from recommender.evaluate import same
 from recommender.service import Answer, Recommender
@@ -43,6 +46,8 @@ class Scores:
     best_in_top3: float  # in-domain questions with one of the best in the first three
     off_topic_abstained: float
     in_domain_abstained: float  # wrongly
+    p50_ms: float = 0.0  # warm `recommend`, one question at a time
+    p95_ms: float = 0.0
 
 
 def read(path: Path) -> list[Question]:
@@ -73,6 +78,19 @@ def score(questions: list[Question], answers: list[Answer]) -> Scores:
     )
 
 
+def answer_timed(recommender: Recommender, questions: list[Question]):
+    """Each question's answer as a user gets it (`recommend`, one at a time, warm), and
+    how long each took in ms."""
+    for q in questions[:3]:
+        recommender.recommend(q.text)  # warm: the model's first runs are slower
+    answers, times = [], []
+    for q in questions:
+        start = time.perf_counter()
+        answers.append(recommender.recommend(q.text, k=5, query_id=q.id))
+        times.append((time.perf_counter() - start) * 1000)
+    return answers, times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("file", type=Path, help="labelled questions with their text")
@@ -82,13 +100,14 @@ def main() -> None:
     args = parser.parse_args()
     questions = read(args.file)
     recommender = Recommender.load(args.kb_dir)
-    answers = recommender.recommend_many([(q.id, q.text) for q in questions], k=5)
+    answers, times = answer_timed(recommender, questions)
     if args.show:
         for q, a in zip(questions, answers):
             got = "ABSTAINED" if a.abstained else " | ".join(r.title for r in a.recommendations)
             mark = "ok " if (hit(a, q.best, 1) if q.in_domain else a.abstained) else "-- "
             print(f"{mark}{q.id} want {list(q.best) or 'abstain'}\n     got {got}")
-    result = score(questions, answers)
+    p50, p95 = np.percentile(times, [50, 95])
+    result = replace(score(questions, answers), p50_ms=round(p50, 1), p95_ms=round(p95, 1))
     if args.json:
         print(json.dumps(asdict(result), indent=2))
         return
@@ -100,6 +119,7 @@ def main() -> None:
         f"off-topic abstained {result.off_topic_abstained}  "
         f"in-domain wrongly abstained {result.in_domain_abstained}"
     )
+    print(f"warm recommend p50 {result.p50_ms} ms, p95 {result.p95_ms} ms")
 
 
 if __name__ == "__main__":
