@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kb.learned import LIKE_IN
-from recommender.examples import LATER_LABEL, example_labels, situation_scores
+from recommender.examples import LATER_LABEL, example_labels, neighbour_votes, situation_scores
 
 TITLES = ["Alpha", "Beta", "Gamma", "Delta", "Epsilon"]
 
@@ -48,10 +48,36 @@ def test_pairs_score_as_the_dense_matrix(labels: list[list[str]], seed: int) -> 
     expected = np.where(
         matrix.any(axis=0), ((examples @ query)[:, None] * matrix).max(axis=0), fallback
     )
-    np.testing.assert_allclose(situation_scores(pairs, examples, query, fallback), expected)
+    np.testing.assert_allclose(situation_scores(pairs, examples @ query, fallback), expected)
 
 
 def test_no_labels_or_a_length_mismatch_means_no_signal() -> None:
     vectors = np.ones((2, 4), dtype=np.float32)
     assert example_labels(fake_kb([], vectors[:0])) is None
     assert example_labels(fake_kb([["Alpha"]], vectors)) is None
+
+
+def test_the_nearest_examples_vote_by_their_closeness() -> None:
+    """Ten of eleven examples name Alpha or Beta; the query sits nearest the Beta ones."""
+    labels = [["Alpha"]] * 4 + [["Beta", "Gamma"]] * 6 + [["Delta"]]
+    examples = np.zeros((len(labels), 4), dtype=np.float32)
+    examples[:4, 0] = 1.0  # Alpha's situations
+    examples[4:10, 1] = 1.0  # Beta's
+    examples[10, 3] = 1.0  # Delta's, the eleventh: too far to be among the ten nearest
+    query = np.array([0.6, 0.8, 0.0, 0.0], dtype=np.float32)
+    pairs = example_labels(fake_kb(labels, examples))
+    assert pairs is not None
+    votes = neighbour_votes(pairs, examples @ query, len(TITLES))
+    by_title = dict(zip(TITLES, votes.tolist()))
+    assert by_title["Beta"] == by_title["Gamma"] > by_title["Alpha"] > 0
+    assert by_title["Delta"] == by_title["Epsilon"] == 0
+    np.testing.assert_allclose(by_title["Alpha"] + by_title["Beta"], 1.0, rtol=1e-6)
+
+
+def test_no_close_examples_vote_for_nothing() -> None:
+    labels = [["Alpha"], ["Beta"]]
+    examples = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    pairs = example_labels(fake_kb(labels, examples))
+    assert pairs is not None
+    away = np.array([-1.0, -1.0], dtype=np.float32)  # every similarity below zero
+    assert not neighbour_votes(pairs, examples @ away, len(TITLES)).any()

@@ -104,11 +104,6 @@ def titles(recommender: Recommender, text: str, k: int = 5) -> list[str]:
     return [r.title for r in answer.recommendations]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 26, not met: the dairy's dependence on one buyer is not in its top 8; "
-    "when this passes, drop the mark",
-)
 def test_a_long_story_finds_the_problem_told_in_its_last_sentence(recommender):
     assert LATE_PROBLEM_ANSWERS & set(titles(recommender, LATE_PROBLEM)[:3])
 
