@@ -45,6 +45,11 @@ def model_name(key: str) -> str:
     return f"{MODELS}/{key}"
 
 
+def model_key_of(name: str) -> str:
+    """The key in a name `model_name` made (what shipped encoders and reports go by)."""
+    return name.rsplit("/", 1)[-1]
+
+
 def model_location(name: str, root: Path | None = None) -> str:
     """Where to load a model from: the bundled package for the default, the KB folder for a
     model trained for it, else the name itself (a path or a model id)."""

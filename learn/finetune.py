@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kb.embed import EMBEDDINGS, MODELS, Embedder, EmbeddingCache, model_name
+from kb.embed import EMBEDDINGS, MODELS, Embedder, EmbeddingCache, model_key_of, model_name
 from kb.learned import Item
 from kb.model import RECOMMENDABLE, Chunk, Concept
 from kb.text import sha256_text
@@ -437,7 +437,7 @@ def ship(root: Path, name: str, target: Path, settings: Settings = DEFAULT) -> P
     catalog and settings skips training (`query_model`'s `shipped`)."""
     from sentence_transformers import SentenceTransformer
 
-    key = name.rsplit("/", 1)[-1]
+    key = model_key_of(name)
     target.mkdir(parents=True, exist_ok=True)
     path = target / f"{key}{LAYERS}"
     model = SentenceTransformer(str(root / name), device="cpu")

@@ -28,6 +28,7 @@ from kb.embed import (
     Embedder,
     EmbeddingCache,
     embed_cached,
+    model_key_of,
     model_location,
     model_name,
     read_questions,
@@ -134,7 +135,7 @@ class CorpusLearner:
                 s: read_questions(reader, list(t), cache) for s, t in record.texts().items() if t
             }
         summary = {
-            "key": name.rsplit("/", 1)[-1] if name else None,
+            "key": model_key_of(name) if name else None,
             "measuring_model": measuring,
             "train": len(corpus.learned),
             "calibration": len(corpus.calibration),

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from kb import feedback
-from kb.embed import Embedder
+from kb.embed import Embedder, model_key_of
 from kb.learned import LIKE_IN
 from kb.store import open_kb
 from learn import corpus as training
@@ -190,7 +190,7 @@ def test_a_shipped_encoder_is_taken_instead_of_training(trained_kb, trained_stor
     kb_dir = trained_kb.copy_to(tmp_path / "kb")
     done = run_kb("train", "--kb-dir", str(kb_dir), "--training", str(corpus), "--ship")
     assert done.returncode == 0, done.stderr
-    key = trained_store.manifest["query_model"].rsplit("/", 1)[-1]
+    key = model_key_of(trained_store.manifest["query_model"])
     shipped = corpus / finetune.SHIPPED
     assert [p.name for p in shipped.iterdir()] == [f"{key}{finetune.LAYERS}"]
     fresh = tmp_path / "fresh"
