@@ -51,7 +51,9 @@ class Scores:
 
 
 def read(path: Path) -> list[Question]:
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    rows = [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     return [Question(r["id"], r["text"], tuple(r["best"]), bool(r["in_domain"])) for r in rows]
 
 
@@ -78,7 +80,9 @@ def score(questions: list[Question], answers: list[Answer]) -> Scores:
     )
 
 
-def answer_timed(recommender: Recommender, questions: list[Question]):
+def answer_timed(
+    recommender: Recommender, questions: list[Question]
+) -> tuple[list[Answer], list[float]]:
     """Each question's answer as a user gets it (`recommend`, one at a time, warm), and
     how long each took in ms."""
     for q in questions[:3]:
