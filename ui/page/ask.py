@@ -1,12 +1,15 @@
 """The Ask view: an owner describes a situation and gets recommendation cards, best first.
 
-The question lives in the URL (`/?q=...`), so a result page can be shared; each card can be
+The question lives in the URL (`/?q=...`), so a result page can be shared (Copy link) and
+Back and Forward step through the questions asked, the box always showing the one answered;
+Enter asks. The session's recent questions are listed beside the filters. Each card can be
 voted on (stored in the KB folder's feedback) and opened in the Frameworks view.
 """
 
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -16,7 +19,7 @@ from kb.store import KnowledgeBase, resolve_kb_dir
 from recommender import Recommendation, Recommender
 from ui.page import html
 from ui.page.load import cached_answer, doc_titles
-from ui.page.nav import ANY, any_label, go, url_filter
+from ui.page.nav import ANY, VIEWS, any_label, go, url_changed, url_filter
 
 RESULTS = 5
 # Generic situations to start from (short label -> what an owner might type).
@@ -49,27 +52,40 @@ def use_example() -> None:
     st.session_state.example = None  # a chip, not a setting: ready to be picked again
 
 
+def ask_again(text: str) -> None:
+    """A recent question's callback: ask it again (the box follows the URL)."""
+    st.query_params["q"] = text
+
+
 def ask_view(rec: Recommender) -> None:
-    """The question box and examples beside the filters and tips; the cards under the box."""
+    """The question box and examples beside the filters, recent questions and tips; the cards
+    under the box."""
     query = " ".join(st.query_params.get("q", "").split())
-    if "situation" not in st.session_state:
+    # The box shows the URL's question whenever the URL changed: after a question is asked,
+    # and after Back or Forward, so that the box and the results always match.
+    if url_changed("q", query) or "situation" not in st.session_state:
         st.session_state.situation = query
+    if query:
+        remember(query)
     titles = doc_titles(rec.kb)
     main, side = st.columns([3, 1], gap="large")
     with side:
         level, doc = ask_filters(rec.kb, titles)
+        recent_questions(query)
         tips(rec.kb)
     with main:
         question()
         if st.session_state.pop("empty_submit", False):
             st.warning("Describe your situation in a few words first.")
         if query:
+            share_link()
             results(rec, query, level, doc, titles)
 
 
 def question() -> None:
-    """The situation box, its button and the example chips."""
-    with st.form("ask", border=False, enter_to_submit=False):
+    """The situation box, its button and the example chips. Enter asks, Shift+Enter starts a
+    new line (`ENTER_ASKS`), so a long paragraph can still be typed or pasted."""
+    with st.form("ask", border=False, enter_to_submit=True):
         st.text_area(
             "Describe your situation",
             key="situation",
@@ -77,19 +93,131 @@ def question() -> None:
             placeholder="e.g. We moved our orders to an online system and now the "
             "kitchen and the front desk blame each other for mistakes.",
         )
-        st.form_submit_button(
-            "Find guidance",
-            type="primary",
-            icon=":material/search:",
-            on_click=submit,
-            key="ask_submit",
-        )
+        with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
+            st.form_submit_button(
+                "Find guidance",
+                type="primary",
+                icon=":material/search:",
+                on_click=submit,
+                key="ask_submit",
+            )
+            st.caption("Enter asks · Shift+Enter starts a new line")
+    with st.container(key="ask-keys"):
+        st.html(ENTER_ASKS, unsafe_allow_javascript=True)
     st.pills(
         "Or start from an example",
         list(EXAMPLES),
         key="example",
         on_change=use_example,
     )
+
+
+# Enter in the box asks: it is turned into the Ctrl+Enter that Streamlit's text area submits
+# its form with (the form's enter_to_submit). Shift+Enter, and Enter while an input method is
+# composing a character, still type a new line. Our own text only: no question goes in here.
+ENTER_ASKS = """<script>
+(() => {
+  if (window.askEnterSubmits) return;
+  window.askEnterSubmits = true;
+  document.addEventListener("keydown", (event) => {
+    const box = event.target;
+    if (!(box instanceof HTMLTextAreaElement) || !box.closest(".st-key-situation")) return;
+    if (event.key !== "Enter" || event.isComposing || event.keyCode === 229) return;
+    if (event.shiftKey || event.ctrlKey || event.metaKey || event.altKey) return;
+    event.preventDefault();
+    event.stopPropagation();
+    box.dispatchEvent(new KeyboardEvent("keydown", {
+      key: "Enter", code: "Enter", ctrlKey: true, bubbles: true, cancelable: true,
+    }));
+  }, true);
+})();
+</script>"""
+
+# A button that copies the page's address, read when it is clicked, so it is the current one.
+# Where the clipboard is refused (a page served over plain http to another machine), it says
+# so, and "Show link" beside it has the address to copy by hand.
+COPY_LINK = """<div class="copy-link">
+<button type="button" class="copy-link-btn">Copy link</button>
+<span class="copy-link-note" role="status"></span>
+</div>
+<script>
+(() => {
+  const root = document.currentScript.parentElement;
+  const button = root.querySelector(".copy-link-btn");
+  const note = root.querySelector(".copy-link-note");
+  button.addEventListener("click", async () => {
+    const url = window.location.href;
+    try {
+      await navigator.clipboard.writeText(url);
+      note.textContent = "Link copied";
+    } catch (error) {
+      note.textContent = "This browser refused to copy: open Show link and copy it by hand";
+    }
+  });
+})();
+</script>"""
+
+
+def share_link() -> None:
+    """Copy link (the page's address, with its question and filters), and the address shown."""
+    with st.container(horizontal=True, vertical_alignment="center", gap="small", key="share"):
+        st.html(COPY_LINK, unsafe_allow_javascript=True, width="content")
+        with st.popover("Show link", type="tertiary", icon=":material/link:"):
+            st.code(page_url(), language=None, wrap_lines=True)
+
+
+def page_url() -> str:
+    """This page's address as the browser has it: where the app is served, and the URL's query
+    (the browser's own address when it told the server, else the query alone)."""
+    query = urlencode(st.query_params.to_dict())
+    return f"{(st.context.url or '').rstrip('/')}/?{query}"
+
+
+RECENT = 5  # recent questions listed
+
+
+def remember(query: str) -> None:
+    """Keep a question among the session's recent ones, newest first."""
+    recent = [query, *(q for q in st.session_state.get("recent", []) if q != query)]
+    st.session_state.recent = recent[: RECENT + 1]  # the current one is not listed
+
+
+def recent_questions(current: str) -> None:
+    """The session's last questions but the current one, newest first, a click to ask again."""
+    others = [q for q in st.session_state.get("recent", []) if q != current][:RECENT]
+    if not others:
+        return
+    with st.container(border=True, key="recent"):
+        st.markdown("**Recent questions**")
+        for n, text in enumerate(others):
+            st.button(
+                html.md_escape(shorten(text, 70)),
+                key=f"recent-{n}",
+                help=html.md_escape(text),
+                type="tertiary",
+                icon=":material/history:",
+                on_click=ask_again,
+                args=(text,),
+            )
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut at a word before `limit` characters, with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
+    return cut.rstrip(" ,.;:") + "…"
+
+
+APP_NAME = "SMB strategy guidance"
+
+
+def tab_title(view: str, query: str) -> str:
+    """The browser tab's title: Ask's question, else the view, then the app's name."""
+    if view == "ask":
+        query = " ".join(query.split())
+        return f"{shorten(query, 60)} · {APP_NAME}" if query else APP_NAME
+    return f"{VIEWS.get(view, view)} · {APP_NAME}"
 
 
 def ask_filters(kb: KnowledgeBase, titles: dict[str, str]) -> tuple[str | None, str | None]:

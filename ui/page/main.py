@@ -11,7 +11,7 @@ import streamlit as st
 from kb.errors import KBError
 from kb.store import resolve_kb_dir
 from ui.page import html
-from ui.page.ask import ask_view
+from ui.page.ask import APP_NAME, ask_view, tab_title
 from ui.page.documents import documents_view
 from ui.page.frameworks import frameworks_view
 from ui.page.load import current_recommender
@@ -22,13 +22,15 @@ from ui.page.style import CSS
 def main() -> None:
     """One run of the page: the header, then the chosen view over the current KB."""
     st.set_page_config(
-        page_title="SMB strategy guidance",
+        page_title=APP_NAME,
         page_icon=":material/explore:",
         layout="wide",
         initial_sidebar_state="collapsed",
     )
     st.html(CSS)
     view = header()
+    # The tab says what is shown (Ask's question), so tabs and the history can be told apart.
+    st.set_page_config(page_title=tab_title(view, st.query_params.get("q", "")))
     try:
         rec = current_recommender()
     except KBError as exc:

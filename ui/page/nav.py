@@ -1,7 +1,8 @@
 """Which view the page shows, what its URL keeps, and the "any" choice of its filters.
 
 The URL holds only what the current view reads (`/?q=...` for Ask, `/?view=frameworks` for
-the others) plus Ask's filters, so a shared link opens the same page.
+the others) plus Ask's filters, so a shared link opens the same page; after Back or Forward
+the widgets follow the URL (`url_changed`), so they match what the page shows.
 """
 
 from __future__ import annotations
@@ -38,11 +39,24 @@ def on_view_change() -> None:
         st.session_state.situation = st.session_state.last_q
 
 
+def url_changed(name: str, value: str) -> bool:
+    """Whether the URL's `name` is not what the last run saw (Back or Forward, or a callback
+    that wrote it); records `value` as seen. False the first time, when nothing was seen.
+
+    A widget follows the URL when this is true: after Back the box, the filters and the view
+    show the earlier page's values, as its results do."""
+    seen = st.session_state.setdefault("_url_seen", {})
+    changed = name in seen and seen[name] != value
+    seen[name] = value
+    return changed
+
+
 def view_switcher() -> str:
-    """The view buttons, starting at the URL's view; returns the view to show."""
-    if "view" not in st.session_state:
-        wanted = st.query_params.get("view", "ask")
-        st.session_state.view = wanted if wanted in VIEWS else "ask"
+    """The view buttons, at the URL's view; returns the view to show."""
+    wanted = st.query_params.get("view", "ask")
+    wanted = wanted if wanted in VIEWS else "ask"
+    if url_changed("view", wanted) or "view" not in st.session_state:
+        st.session_state.view = wanted
     view = st.segmented_control(
         "View",
         list(VIEWS),
@@ -66,9 +80,11 @@ def url_filter(
 ) -> str | None:
     """A filter the URL keeps, so a shared link keeps it; returns its value as the API takes it.
 
-    `widget` is `st.pills` or `st.selectbox`; it starts at the URL's value, and each change is
-    written back by `set_filter`.
+    `widget` is `st.pills` or `st.selectbox`; it starts at the URL's value, each change is
+    written back by `set_filter`, and it follows the URL after Back or Forward.
     """
+    if url_changed(key, st.query_params.get(key, ANY)):
+        st.session_state.pop(key, None)
     init_from_url(key, options)
     value = widget(
         label,

@@ -42,6 +42,14 @@ mark {background: #fff1a8; color: #1f2328; padding: 0 .1rem; border-radius: .15r
 .detail table {border-collapse: collapse; font-size: .9rem;}
 .detail td {border-top: 1px solid #e5e9ef; padding: .3rem .5rem .3rem 0; vertical-align: top;}
 .detail td:first-child {color: #5f6b7a; white-space: nowrap;}
+.st-key-ask-keys {display: none;}
+.st-key-situation [data-testid="InputInstructions"] {display: none;}
+.copy-link {display: flex; align-items: center; gap: .6rem;}
+.copy-link-btn {border: none; background: transparent; color: inherit; font: inherit;
+  font-size: .9rem; padding: .25rem .1rem; cursor: pointer; display: inline-flex;
+  align-items: center; gap: .35rem;}
+.copy-link-btn:hover {color: #1f4e79; text-decoration: underline;}
+.copy-link-note {color: #5f6b7a; font-size: .85rem;}
 .summary {color: #5f6b7a; font-size: .9rem; margin: .2rem 0 .4rem 0;}
 </style>
 """
