@@ -13,7 +13,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kb.catalog import filter_concepts, find_concept, framework_table
+from kb.catalog import (
+    MEANING_FLOOR,
+    Match,
+    closest,
+    exact_match,
+    filter_concepts,
+    find_concept,
+    framework_table,
+    lookup,
+)
+from kb.embed import read_questions
 from kb.store import open_kb
 from ui.build import ingest
 
@@ -292,6 +302,107 @@ def test_framework_table_is_a_dataframe_of_the_frameworks(real_store) -> None:
         assert reference in rows.loc[title, "References"]
 
 
+# ------------------------------------------------------------------ search by name or purpose
+
+
+@pytest.fixture(scope="module")
+def read(real_store):
+    """A text's vector as the session KB's recommender reads a question (its own embedder)."""
+    from recommender import Recommender
+
+    embedder = Recommender(real_store).embedder
+    return lambda text: read_questions(embedder, [text])[0]
+
+
+def titles_of(matches: list[Match]) -> list[str]:
+    return [m.concept.title for m in matches]
+
+
+def test_an_abbreviation_finds_its_own_concept_first(real_store, read) -> None:
+    found = lookup(real_store, "ROI", read)
+    assert all(isinstance(m, Match) for m in found)
+    titles = titles_of(found)
+    assert titles[0] == "Return on Investment (ROI)"
+    assert found[0].exact and found[0].how == "abbreviation"
+    assert titles[1] == "Diminished Return on Investment (ROI)"  # the longer title after
+    # a concept that only mentions ROI in its text, or means something like it, comes later
+    assert found[2:] and not any(m.exact for m in found[2:])
+    if "Strategic Automation Roadmap" in titles:
+        assert titles.index("Strategic Automation Roadmap") > 1
+
+
+def test_names_come_before_meaning(real_store, read) -> None:
+    found = lookup(real_store, "lean", read)
+    hows = [m.how for m in found]
+    assert {"Lean Management Principles"} <= set(titles_of(found))
+    named = [h for h in hows if h != "meaning"]
+    assert hows[: len(named)] == named  # every name match before the first meaning one
+    meaning = [m.similarity for m in found if m.how == "meaning"]
+    assert meaning == sorted(meaning, reverse=True)
+    assert all(s >= MEANING_FLOOR for s in meaning)
+
+
+@pytest.mark.parametrize(
+    ("purpose", "wanted"),
+    [
+        ("something to measure automation payoff", "Return on Investment"),
+        ("a method for setting ambitious goals and tracking them", "Objectives and Key Results"),
+    ],
+)
+def test_a_purpose_finds_a_concept_by_meaning(real_store, read, purpose, wanted) -> None:
+    found = lookup(real_store, purpose, read)
+    top = found[:5]
+    assert any(wanted in m.concept.title for m in top), titles_of(top)
+    hit = next(m for m in top if wanted in m.concept.title)
+    assert hit.how == "meaning" and hit.similarity >= MEANING_FLOOR
+
+
+def test_a_name_the_documents_never_use_finds_nothing_but_offers_the_closest(
+    real_store, read
+) -> None:
+    assert not any("swot" in c.title.lower() for c in real_store.concepts)
+    assert lookup(real_store, "swot", read) == []
+    near = closest(real_store, "swot", read, n=3)
+    assert len(near) == 3
+    assert len({m.concept.id for m in near}) == 3
+    assert [m.similarity for m in near] == sorted((m.similarity for m in near), reverse=True)
+
+
+def test_names_need_no_model(real_store) -> None:
+    """`kb show` with an exact name, and a look-up without a vector, never read the text."""
+    assert exact_match(real_store, "OKRs").title == "Objectives and Key Results (OKRs)"
+    found = lookup(real_store, "OKR", None)
+    assert titles_of(found)[0] == "Objectives and Key Results (OKRs)"
+    assert all(m.how != "meaning" and m.similarity is None for m in found)
+
+
+def test_a_search_stays_within_the_filters(real_store, read) -> None:
+    frameworks = [c.id for c in filter_concepts(real_store, kind="framework")]
+    found = lookup(real_store, "something to measure automation payoff", read, among=frameworks)
+    assert found and {m.concept.kind for m in found} == {"framework"}
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("balanced scorecard", "Balanced Scorecard (BSC)"),
+        ("BALANCED SCORECARD (BSC)", "Balanced Scorecard (BSC)"),
+        ("bsc", "Balanced Scorecard (BSC)"),
+        ("okr", "Objectives and Key Results (OKRs)"),
+        ("joint optimization", "Joint Optimization"),
+    ],
+)
+def test_an_exact_name_is_its_title_abbreviation_or_id(real_store, name, title) -> None:
+    concept = exact_match(real_store, name)
+    assert concept is not None and concept.title == title
+    assert exact_match(real_store, concept.id.upper()) == concept
+
+
+@pytest.mark.parametrize("name", ["balanced", "joint optimisation", "swot analysis", "  "])
+def test_a_part_or_another_spelling_is_not_an_exact_name(real_store, name) -> None:
+    assert exact_match(real_store, name) is None
+
+
 # --------------------------------------------------------------------------- a new document
 
 FLYWHEEL = Path(__file__).parents[1] / "data" / "growth-loops.md"  # names no seed framework
@@ -319,6 +430,7 @@ def test_a_new_documents_framework_joins_the_catalog(grown_kb) -> None:
         "brings in the next one."
     )
     assert find_concept(grown_kb, "flywheel canvas").id == canvas.id
+    assert exact_match(grown_kb, "flywheel canvas") == canvas  # "The" is no part of a name
     children = [grown_kb.concept(i).title for i in canvas.children]
     assert children == ["Customer Delight", "Referral Momentum"]
 
