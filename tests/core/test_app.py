@@ -122,3 +122,33 @@ def test_feedback_is_recorded_and_listed(tmp_path: Path):
         feedback.record(tmp_path, "q", "c", "t", 0)
     with pytest.raises(UsageError):
         feedback.record(tmp_path, "  ", "c", "t", 1)
+
+
+def test_the_tab_title_is_the_question_cut_at_a_word():
+    from ui.page.ask import APP_NAME, shorten, tab_title
+
+    assert tab_title("ask", "") == APP_NAME
+    assert (
+        tab_title("ask", "  stock keeps\nrunning out ") == f"stock keeps running out · {APP_NAME}"
+    )
+    long = "our staff resist the new software we bought and keep doing things the old way"
+    title = tab_title("ask", long)
+    assert title == f"our staff resist the new software we bought and keep doing… · {APP_NAME}"
+    assert tab_title("frameworks", long) == f"Frameworks · {APP_NAME}"
+    assert shorten("x" * 80, 10) == "x" * 9 + "…"
+    assert shorten("short", 10) == "short"
+
+
+def test_a_level_filter_keeps_documents_without_levels():
+    from kb.model import ParsedDocument, Section
+    from ui.page.documents import listed
+
+    def doc(name: str, *levels: str) -> ParsedDocument:
+        sections = [Section(lv, lv, 2, [lv], 0, 0) for lv in levels]
+        return ParsedDocument(name, f"{name}.md", name, "md", "", "", sections, [], [])
+
+    docs = [doc("basics", "Fundamentals"), doc("deep", "Advanced", "Fundamentals"), doc("notes")]
+    assert [d.doc for d in listed(docs, None)] == ["basics", "deep", "notes"]
+    assert [d.doc for d in listed(docs, "Advanced")] == ["deep", "notes"]
+    assert [d.doc for d in listed(docs, "Fundamentals")] == ["basics", "deep", "notes"]
+    assert [d.doc for d in listed(docs, "Intermediate")] == ["notes"]

@@ -18,12 +18,14 @@ from ingest.load import SUPPORTED
 from kb import feedback
 from kb.embed import BUNDLED
 from kb.errors import KBError
+from kb.model import ParsedDocument
 from kb.stats import per_document, stats
 from kb.store import KnowledgeBase, resolve_kb_dir
 from recommender import Recommender
 from ui.build import ingest
 from ui.page import html, maintainer, upload
 from ui.page.load import docs_dir, load_embedder, load_recommender, training_dir
+from ui.page.nav import ANY, any_label, chosen
 
 # The library's figures: metric label -> key of `kb.stats.stats`.
 METRICS = {
@@ -69,20 +71,57 @@ def library(kb: KnowledgeBase) -> None:
         f" · KB folder {html.code(figures['kb_dir'])}"
     )
     counts = per_document(kb)
+    level = level_filter(kb)
+    shown = listed(kb.documents, level)
     frame = pd.DataFrame(
         [
             {
                 "Title": d.title,
-                "Levels": " · ".join(html.sort_levels(d.levels)) or "—",
+                "Levels": " · ".join(html.sort_levels(d.levels)) or NO_LEVELS,
                 "Chunks": counts[d.doc]["chunks"],
                 "Concepts": counts[d.doc]["concepts"],
                 "Format": d.format,
                 "File": d.path,
             }
-            for d in kb.documents
-        ]
+            for d in shown
+        ],
+        columns=["Title", "Levels", "Chunks", "Concepts", "Format", "File"],
     )
     st.dataframe(frame, hide_index=True, key="doc_table")
+    if level:
+        st.caption(
+            f"{len(shown)} of {len(kb.documents)} documents: those with "
+            f"{html.md_escape(level)} passages, and those without levels."
+        )
+
+
+NO_LEVELS = "no levels"  # a document with no level headings (notes, an uploaded file)
+
+
+def level_filter(kb: KnowledgeBase) -> str | None:
+    """The table's level filter (when the documents name levels); None for any level."""
+    levels = html.sort_levels(lv for d in kb.documents for lv in d.levels)
+    if not levels:
+        return None
+    level = st.pills(
+        "Level",
+        [ANY, *levels],
+        key="docs_level",
+        default=ANY,
+        required=True,
+        format_func=any_label("Any level", html.md_escape),
+        help="Documents without levels are always listed: their passages have no level "
+        "to filter by.",
+    )
+    return chosen(level)
+
+
+def listed(documents: list[ParsedDocument], level: str | None) -> list[ParsedDocument]:
+    """The documents the table lists for a level: those at that level, and every document
+    that names no level at all (a level filter cannot say anything about them)."""
+    if level is None:
+        return list(documents)
+    return [d for d in documents if level in d.levels or not d.levels]
 
 
 def upload_and_ingest(rec: Recommender | None) -> None:
