@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import textwrap
 import traceback
 from dataclasses import asdict
 from pathlib import Path
@@ -16,8 +17,8 @@ from pathlib import Path
 import click
 
 from kb.errors import KBError, UsageError
-from kb.model import LEVELS
-from kb.text import strip_control
+from kb.model import KINDS, LEVELS
+from kb.text import sentences, strip_control, truncate
 
 KB_DIR_HELP = "KB folder (default: $KB_DIR, else data/kb)."
 
@@ -56,12 +57,16 @@ def emit(obj) -> None:
 LEVEL = click.Choice(LEVELS, case_sensitive=False)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def cli() -> None:
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Small-business strategy guidance: ingest documents, then ask for what fits.
 
     Add --debug anywhere to see tracebacks on errors.
     """
+    if ctx.invoked_subcommand is None:  # bare `kb`: its help, which is not an error
+        say(ctx.get_help())
+        ctx.exit(0)
 
 
 @cli.command()
@@ -179,8 +184,43 @@ def stats(kb_dir: str | None, as_json: bool) -> None:
     if as_json:
         emit(info)
         return
-    for key, value in info.items():
-        say(f"{key:>11}: {value}")
+    for line in stats_lines(info):
+        say(line)
+
+
+STATS_LABELS = {
+    "documents": "Documents",
+    "chunks": "Chunks",
+    "concepts": "Concepts",
+    "glossary": "Glossary terms",
+}
+
+
+def stats_lines(info: dict) -> list[str]:
+    """`kb stats` for a person: what the KB is, then its figures, one per line."""
+    info = dict(info)
+    built = str(info.pop("built_at", None) or "-").replace("T", " ").replace("Z", " UTC")
+    lines = [f"KB {info.pop('kb_dir', '-')}, version {info.pop('version', '-')}, built {built}"]
+    width = max(len(label) for label in STATS_LABELS.values())
+    for key, label in STATS_LABELS.items():
+        if key in info:
+            lines.append(f"  {label + ':':{width + 1}} {info.pop(key)}")
+    model, dimensions = info.pop("model", None), info.pop("dimensions", None)
+    lines.append(f"Model: {model or '-'}" + (f" ({dimensions} dimensions)" if dimensions else ""))
+    index = info.pop("index", None)
+    if isinstance(index, dict):
+        parts = [str(index.get(k)) for k in ("type", "metric") if index.get(k)]
+        if index.get("vectors") is not None:
+            parts.append(f"{index['vectors']} vectors")
+        lines.append("Index: " + ", ".join(parts))
+    elif index is not None:
+        lines.append(f"Index: {index}")
+    for key, value in info.items():  # a figure added since: shown, not lost
+        shown = (
+            ", ".join(f"{k} {v}" for k, v in value.items()) if isinstance(value, dict) else value
+        )
+        lines.append(f"{key.replace('_', ' ').capitalize()}: {shown}")
+    return lines
 
 
 @cli.command()
@@ -219,7 +259,7 @@ def recommend(text, k, level, doc, batch, kb_dir, as_json) -> None:
     if as_json:
         emit(asdict(answer))
     else:
-        render_answer(answer)
+        render_answer(answer, {d.doc: d.title for d in recommender.kb.documents})
 
 
 BATCH_CHUNK = 64  # lines read, answered in one embedding batch and printed, at a time
@@ -272,24 +312,106 @@ def batch_line(raw: bytes) -> tuple[object, str | None, str | None]:
     return qid, query, None
 
 
-def render_answer(answer) -> None:
+PASSAGE_CHARS = 300  # the best passage under a card, cut at a sentence's end
+INDENT = "   "
+
+
+def render_answer(answer, doc_titles: dict[str, str] | None = None) -> None:
+    """An answer for a person: the short answer first when there is one, then each card with
+    its document, guidance, best passage and why; or one sentence saying nothing fits."""
+    titles = doc_titles or {}
     if answer.notice:
         say(f"note: {answer.notice}", err=True)
     if answer.abstained:
-        say(f"Nothing in the documents fits this: {answer.reason}.")
+        say(no_match_sentence(answer.reason))
         return
-    for rec in answer.recommendations:
+    summary = getattr(answer, "summary", None)
+    if summary is not None and getattr(summary, "sentences", None):
+        say(f"Start here ({getattr(summary, 'strength', None) or 'summary'}):")
+        for sentence in summary.sentences:
+            say(wrapped(f"{sentence.text} [{sentence.rank}]", "  "))
+        say()
+    for n, rec in enumerate(answer.recommendations):
+        if n:
+            say()
         say(f"{rec.rank}. {rec.title}  [{rec.kind}, {rec.level or 'any level'}]")
-        say(f"   {rec.guidance}")
+        where = titles.get(rec.doc, rec.doc)
+        say(wrapped(f"From: {where}" + (f" › {rec.section}" if rec.section else ""), INDENT))
+        if rec.guidance:
+            say(wrapped(rec.guidance, INDENT))
         if rec.passages:
-            p = rec.passages[0]
-            say(f"   source: {p.doc} / {p.section}")
+            say(wrapped(f"“{whole_sentences(rec.passages[0].text)}”", INDENT))
+        if rec.why:
+            say(wrapped(f"Why: {rec.why}", INDENT))
+
+
+def no_match_sentence(reason: str | None) -> str:
+    """The recommender's reason for abstaining as one sentence ("nothing in the documents is
+    close enough to this (...)" already says nothing fits: it is not said twice)."""
+    reason = " ".join((reason or "").split()).rstrip(". ")
+    if not reason:
+        return "Nothing in the documents fits this."
+    if not reason.lower().startswith("nothing"):
+        reason = f"nothing in the documents fits this: {reason}"
+    return reason[0].upper() + reason[1:] + "."
+
+
+def whole_sentences(text: str, limit: int = PASSAGE_CHARS) -> str:
+    """The first sentences of a passage that fit in about `limit` characters (the first one
+    alone, cut at a word, when it is longer), marked with an ellipsis when text is left out."""
+    text = " ".join(text.split())
+    kept = ""
+    for sentence in sentences(text):
+        longer = f"{kept} {sentence}".strip()
+        if len(longer) > limit:
+            break
+        kept = longer
+    if not kept:
+        return truncate(text, limit)
+    return kept if len(kept) == len(text) else f"{kept} …"
+
+
+def wrapped(text: str, indent: str) -> str:
+    """Text wrapped at 88 columns under an indent, so a card reads as a block in a terminal."""
+    return textwrap.fill(
+        text, width=88, initial_indent=indent, subsequent_indent=indent, break_on_hyphens=False
+    )
+
+
+def kind_choice(kind: str | None) -> str | None:
+    """A --kind as the catalog spells it: any case, singular or plural ("Frameworks")."""
+    if kind is None:
+        return None
+    wanted = kind.strip().lower()
+    for known in KINDS:
+        if wanted in (known, f"{known}s", f"{known}es"):
+            return known
+    raise click.BadParameter(
+        f"{kind!r} is not a kind; choose from {', '.join(KINDS)}.", param_hint="'--kind'"
+    )
+
+
+def doc_choice(kb, doc: str | None) -> str | None:
+    """A --doc as a document id: its id or its title, in any case; else a usage error that
+    lists the documents."""
+    if doc is None:
+        return None
+    wanted = " ".join(doc.split()).casefold()
+    for d in kb.documents:
+        if wanted in (d.doc.casefold(), " ".join(d.title.split()).casefold()):
+            return d.doc
+    listed = "; ".join(f"{d.doc} ({d.title})" for d in kb.documents) or "none yet"
+    raise click.BadParameter(
+        f"no document {doc!r} in the KB; its documents are: {listed}.", param_hint="'--doc'"
+    )
 
 
 @cli.command()
-@click.option("--kind", help="framework, principle, practice, risk, case or term.")
+@click.option(
+    "--kind", help=f"Only this kind: {', '.join(KINDS)} (a plural such as frameworks too)."
+)
 @click.option("--level", type=LEVEL, help="Only this level.")
-@click.option("--doc", help="Only concepts from this document id.")
+@click.option("--doc", help="Only concepts from this document (its title or id).")
 @kb_dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 def concepts(kind, level, doc, kb_dir, as_json) -> None:
@@ -300,7 +422,9 @@ def concepts(kind, level, doc, kb_dir, as_json) -> None:
     from kb.catalog import concept_row, filter_concepts
     from kb.store import open_kb
 
-    found = filter_concepts(open_kb(kb_dir), kind=kind, level=level, doc=doc)
+    kind = kind_choice(kind)
+    kb = open_kb(kb_dir)
+    found = filter_concepts(kb, kind=kind, level=level, doc=doc_choice(kb, doc))
     if as_json:
         emit([concept_row(c) for c in found])
         return
@@ -315,13 +439,21 @@ def concepts(kind, level, doc, kb_dir, as_json) -> None:
 def show(name, kb_dir, as_json) -> None:
     """One concept: definition, sources, references, parent, children, related.
 
+    NAME is its title, abbreviation or id, in any case; another name is not guessed at:
+    the closest concepts are offered instead.
+
     Example: kb show "balanced scorecard"
     """
-    from kb.catalog import concept_row, detail, find_concept, short
+    from kb.catalog import concept_row, detail, exact_match, short
     from kb.store import open_kb
 
     kb = open_kb(kb_dir)
-    d = detail(kb, find_concept(kb, name))
+    if not name.strip():
+        raise UsageError('give a concept name, e.g. kb show "balanced scorecard"')
+    concept = exact_match(kb, name)
+    if concept is None:
+        raise KBError(not_found(kb, name))
+    d = detail(kb, concept)
     c = d.concept
     if as_json:
         emit(
@@ -336,8 +468,10 @@ def show(name, kb_dir, as_json) -> None:
         return
     say(f"{c.title}  [{c.kind}; {', '.join(c.levels) or 'no level'}]")
     say(f"\n{c.definition}\n")
-    for key, value in c.fields.items():
-        say(f"  {key}: {value}")
+    if c.fields:
+        say("In the documents' comparison:")
+        for line in field_table(c.fields):
+            say(line)
     say("Sources:")
     for s in c.sources:
         say(f"  - {d.documents.get(s.doc, s.doc)} / {s.section} ({s.level or '-'})")
@@ -353,6 +487,38 @@ def show(name, kb_dir, as_json) -> None:
         say("Parts: " + "; ".join(x.title for x in d.children))
     if d.related:
         say("Related: " + "; ".join(x.title for x in d.related))
+
+
+def not_found(kb, name: str) -> str:
+    """`kb show`'s one line for a name no concept has: the closest few, by name or meaning."""
+    from kb.catalog import closest
+    from kb.embed import Embedder, read_questions
+    from recommender.service import query_model
+
+    embedder = Embedder(query_model(kb), root=kb.root)  # how the recommender reads questions
+    near = closest(kb, name, lambda text: read_questions(embedder, [text])[0])
+    offer = "; ".join(f'"{m.concept.title}"' for m in near)
+    return (
+        f"no concept is named {name!r}"
+        + (f"; the closest: {offer}" if offer else "")
+        + " (`kb concepts` lists them all)"
+    )
+
+
+FIELD_WIDTH = 88
+
+
+def field_table(fields: dict[str, str]) -> list[str]:
+    """A table row's columns as a two-column table: the labels aligned, the values wrapped."""
+    width = max(len(k) for k in fields)
+    lines = []
+    for label, value in fields.items():
+        text = textwrap.wrap(
+            " ".join(str(value).split()) or "-", width=max(FIELD_WIDTH - width - 4, 40)
+        )
+        lines.append(f"  {label:<{width}}  {text[0]}")
+        lines += [f"  {'':<{width}}  {more}" for more in text[1:]]
+    return lines
 
 
 @cli.command(name="eval")

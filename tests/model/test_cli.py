@@ -10,6 +10,7 @@ no model. The error paths that need no KB are in tests/core/test_cli.py.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -157,7 +158,13 @@ def test_show_balanced_scorecard(real_kb) -> None:
     out = invoke("show", "balanced scorecard", "--kb-dir", str(real_kb.kb_dir)).stdout
     assert out.splitlines()[0].startswith("Balanced Scorecard (BSC)")
     assert "The Balanced Scorecard (Kaplan & Norton, 1996) provides a holistic framework" in out
-    assert "Core Focus: Holistic strategic performance management" in out
+    table = out[out.index("In the documents' comparison:") : out.index("Sources:")].splitlines()
+    labels = ["Core Focus", "Key Benefits for Automation Alignment", "SMB Applicability"]
+    rows = [line for line in table[1:] if not line.startswith("   ")]  # a field's first line
+    assert [next(lb for lb in labels if row.startswith(f"  {lb}  ")) for row in rows] == labels
+    column = 2 + max(map(len, labels)) + 2  # the values start in one column
+    assert rows[0] == "  Core Focus".ljust(column) + "Holistic strategic performance management"
+    assert all(line[column - 1] == " " and line[column] != " " for line in table[1:])
     assert (
         "Kaplan, R. S., & Norton, D. P. (1996). The Balanced Scorecard — Translating Strategy "
         "into Action. Harvard Business School Press."
@@ -174,6 +181,103 @@ def test_show_okr_json(real_kb) -> None:
     assert shown["passages"] and all(p["text"] for p in shown["passages"])
     assert any("goal-setting framework" in p["text"] for p in shown["passages"])
     assert shown["parent"]["title"] == "Strategic Frameworks for Advanced SMB Automation Alignment"
+
+
+def test_show_fields_only_for_a_table_row(real_kb) -> None:
+    out = invoke("show", "joint optimization", "--kb-dir", str(real_kb.kb_dir)).stdout
+    assert out.splitlines()[0].startswith("Joint Optimization")
+    assert "In the documents' comparison:" not in out
+
+
+def run_main(monkeypatch, capsys, *args: str):
+    """`kb ARGS` through `ui.cli.main` in this process: (exit status, stdout, stderr)."""
+    monkeypatch.setattr(sys, "argv", ["kb", *args])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    captured = capsys.readouterr()
+    return exited.value.code, captured.out, captured.err
+
+
+def test_show_without_an_exact_name_offers_the_closest(real_kb, real_store, monkeypatch, capsys):
+    assert not any("swot" in c.title.lower() for c in real_store.concepts)
+    code, out, err = run_main(
+        monkeypatch, capsys, "show", "swot analysis", "--kb-dir", str(real_kb.kb_dir)
+    )
+    assert code == 1 and out == ""
+    line = one_error_line(err)
+    assert "no concept is named 'swot analysis'" in line
+    offered = re.findall(r'"([^"]+)"', line.split("closest:", 1)[1])
+    titles = {c.title for c in real_store.concepts}
+    assert len(offered) == 3 and set(offered) <= titles
+    # a part of a name is not guessed at either: the names holding it are offered first
+    code, out, err = run_main(
+        monkeypatch, capsys, "show", "balanced", "--kb-dir", str(real_kb.kb_dir)
+    )
+    assert code == 1 and out == ""
+    assert '; the closest: "Balanced Scorecard (BSC)"' in one_error_line(err)
+
+
+def test_concepts_doc_by_title_or_id_in_any_case(real_kb, real_store) -> None:
+    doc = real_store.documents[0]
+    by_id = invoke("concepts", "--doc", doc.doc.upper(), "--kb-dir", str(real_kb.kb_dir), "--json")
+    by_title = invoke(
+        "concepts", "--doc", doc.title.lower(), "--kb-dir", str(real_kb.kb_dir), "--json"
+    )
+    listed = json.loads(by_id.stdout)
+    assert listed == json.loads(by_title.stdout)
+    assert listed and all(doc.doc in {s["doc"] for s in c["sources"]} for c in listed)
+    assert len(listed) < len(real_store.concepts)
+
+
+def test_an_unknown_doc_is_a_usage_error_listing_the_documents(real_kb, real_store, kb_run):
+    done = kb_run("concepts", "--doc", "no such document", "--kb-dir", str(real_kb.kb_dir))
+    assert done.returncode == 2 and done.stdout == ""
+    line = one_error_line(done.stderr)
+    assert "'no such document'" in line
+    for d in real_store.documents:
+        assert d.doc in line and d.title in line
+
+
+def test_recommend_reads_as_cards_with_document_titles(real_kb, real_store) -> None:
+    situation = "our staff keep working around the new scheduling software"
+    kb_dir = str(real_kb.kb_dir)
+    answer = json.loads(
+        invoke("recommend", situation, "-k", "3", "--kb-dir", kb_dir, "--json").stdout
+    )
+    assert not answer["abstained"]
+    out = invoke("recommend", situation, "-k", "3", "--kb-dir", kb_dir).stdout
+    titles = {d.doc: d.title for d in real_store.documents}
+    cards = out.split("\n\n")[-3:]  # after the short answer, when there is one
+    for rec, card in zip(answer["recommendations"], cards, strict=True):
+        text = " ".join(card.split())
+        assert card.startswith(f"{rec['rank']}. {rec['title']}  [{rec['kind']}")
+        assert f"From: {titles[rec['doc']]}" in text
+        assert f"Why: {rec['why']}" in text
+        shown = text[text.index("“") + 1 : text.index("”")]
+        best = " ".join(rec["passages"][0]["text"].split())
+        assert best.startswith(shown.removesuffix(" …")) and len(shown) <= 310
+        assert shown == best or shown.endswith("…")
+    assert "source:" not in out and not any(f"From: {doc}" in out for doc in titles)
+
+
+def test_recommend_says_once_that_nothing_fits(real_kb) -> None:
+    off_topic = "which football team won the league"
+    kb_dir = str(real_kb.kb_dir)
+    answer = json.loads(invoke("recommend", off_topic, "--kb-dir", kb_dir, "--json").stdout)
+    assert answer["abstained"], answer
+    out = invoke("recommend", off_topic, "--kb-dir", kb_dir).stdout
+    assert len(out.strip().splitlines()) == 1
+    assert out.lower().count("nothing in the documents") == 1
+    assert out.strip().endswith(".") and not out.strip().endswith("..")
+
+
+def test_stats_reads_as_lines(real_kb) -> None:
+    out = invoke("stats", "--kb-dir", str(real_kb.kb_dir)).stdout
+    assert out.startswith(f"KB {real_kb.kb_dir}, version {real_kb.report['version']}, built ")
+    assert re.search(r"^  Documents: +3$", out, re.M)
+    assert re.search(rf"^  Chunks: +{real_kb.report['chunks']}$", out, re.M)
+    assert "Model: sentence-transformers/all-MiniLM-L6-v2 (384 dimensions)" in out
+    assert "{" not in out
 
 
 def test_show_unknown_name_exits_1_with_one_line(real_kb, monkeypatch, capsys) -> None:
