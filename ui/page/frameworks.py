@@ -1,17 +1,26 @@
 """The Frameworks view: a consultant's library of the catalog's concepts.
 
-Filters and a name search over the catalog, the list (selectable, downloadable as CSV), one
-concept's detail with what it is part of, contains and relates to, and the documents'
-framework comparison table. `kb.catalog` filters and describes; this module only presents.
+Filters and a search by name or purpose over the catalog (`kb.catalog.lookup`: names first,
+then meaning, read by the recommender's own question model), the list (selectable,
+downloadable as CSV), one concept's detail with what it is part of, contains and relates to,
+and the documents' framework comparison table. `kb.catalog` filters and describes; this
+module only presents.
+
+A concept's detail has its own link, `/?view=frameworks&concept=<id>`, which opens it; the
+URL follows the concept picked, so the address bar can be shared too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from urllib.parse import quote, urlencode
+
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from kb import catalog
-from kb.errors import KBError
+from kb.embed import read_questions
 from kb.model import Concept
 from kb.store import KnowledgeBase
 from recommender import Recommender
@@ -24,6 +33,18 @@ CSV_COLUMNS = [
     "title", "kind", "level", "levels", "doc", "document", "section", "definition",
     "references", "sources", "id",
 ]  # fmt: skip
+
+
+CLOSEST = 3  # concepts offered when a search finds nothing
+HOW_LABELS = {
+    "title": "Name",
+    "abbreviation": "Abbreviation",
+    "id": "Name",
+    "name": "Name",
+    "spelling": "Name",
+    "definition": "Definition",
+    "meaning": "Meaning",
+}
 
 
 def reset_pick() -> None:
@@ -44,34 +65,83 @@ def pick(concept_id: str) -> None:
     st.session_state.fw_pick = concept_id
 
 
+def concept_path(concept_id: str) -> str:
+    """The link that opens one concept's detail in this view."""
+    return "/?" + urlencode({"view": "frameworks", "concept": concept_id}, quote_via=quote)
+
+
+def ask_path(text: str) -> str:
+    """The link that asks a text as a question on the Ask view."""
+    return "/?" + urlencode({"q": " ".join(text.split())}, quote_via=quote)
+
+
+def follow_url() -> None:
+    """A concept named in the URL (a deep link, or the address bar edited) is the one shown.
+
+    The URL is written back by `keep_in_url` on every run, so it differs from the concept last
+    written only when it came from outside."""
+    wanted = st.query_params.get("concept")
+    if wanted and wanted != st.session_state.get("fw_url_concept"):
+        st.session_state.fw_pick = wanted
+        st.session_state.fw_url_concept = wanted
+
+
+def keep_in_url(concept_id: str | None) -> None:
+    """The URL names the concept picked (none when the first of the list is shown)."""
+    if concept_id:
+        st.query_params["concept"] = concept_id
+    elif "concept" in st.query_params:
+        del st.query_params["concept"]
+    st.session_state.fw_url_concept = concept_id
+
+
 def frameworks_view(rec: Recommender) -> None:
     """Filters, then the list beside the chosen concept, then the comparison table."""
     kb = rec.kb
     titles = doc_titles(kb)
-    found, search = catalog_filters(kb, titles)
-    st.session_state.fw_ids = [c.id for c in found]
+    follow_url()
+    found, search = catalog_filters(kb, titles, reader(rec))
+    st.session_state.fw_ids = [m.concept.id for m in found]
+    picked = st.session_state.get("fw_pick") or ""
     left, right = st.columns([3, 2], gap="large")
     with left:
-        concept_list(kb, found, titles, search)
+        concept_list(kb, found, titles, search, reader(rec))
     with right:
-        shown = kb.concept(st.session_state.get("fw_pick") or "") or (found[0] if found else None)
+        shown = kb.concept(picked) or (found[0].concept if found else None)
+        if picked and kb.concept(picked) is None:
+            st.warning(
+                f"No concept has the id {html.code(picked)}: it may have been renamed "
+                "since the link was made.",
+                icon=":material/link_off:",
+            )
         if shown is not None:
             with st.container(border=True, key="concept-detail"):
                 concept_detail(kb, shown, titles)
+    keep_in_url(picked if kb.concept(picked) else None)
     st.divider()
     comparison(kb, titles)
 
 
-def catalog_filters(kb: KnowledgeBase, titles: dict[str, str]) -> tuple[list[Concept], str]:
-    """Search, kind, level and document in one row; returns the concepts found and the search."""
+def reader(rec: Recommender) -> Callable[[str], np.ndarray]:
+    """A search's vector as the recommender reads a question (computed only when needed)."""
+    return lambda text: read_questions(rec.embedder, [text])[0]
+
+
+def catalog_filters(
+    kb: KnowledgeBase, titles: dict[str, str], read: Callable[[str], np.ndarray]
+) -> tuple[list[catalog.Match], str]:
+    """Search, kind, level and document in one row; returns the concepts found and the search.
+
+    Without a search the filtered catalog is listed in its order; with one, what
+    `catalog.lookup` finds among the filtered concepts, names first, then meaning."""
     kinds = html.sort_kinds(c.kind for c in kb.concepts)
     counts = {k: sum(c.kind == k for c in kb.concepts) for k in kinds}
     levels = html.sort_levels(lv for c in kb.concepts for lv in c.all_levels)
     c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
     search = c1.text_input(
-        "Search by name",
+        "Search by name or purpose",
         key="fw_search",
-        placeholder="e.g. OKR, balanced scorecard, joint optimization",
+        placeholder="e.g. OKR, balanced scorecard, a way to set goals",
         on_change=reset_pick,
     )
     kind = c2.selectbox(
@@ -95,29 +165,37 @@ def catalog_filters(kb: KnowledgeBase, titles: dict[str, str]) -> tuple[list[Con
         format_func=any_label("All documents", titles.__getitem__),
         on_change=reset_pick,
     )
-    found = catalog.filter_concepts(
-        kb, kind=chosen(kind), level=chosen(level), doc=chosen(doc), search=search or None
-    )
-    return found, search
+    filtered = catalog.filter_concepts(kb, kind=chosen(kind), level=chosen(level), doc=chosen(doc))
+    if not search.strip():
+        return [catalog.Match(c, "") for c in filtered], search
+    among = [c.id for c in filtered]
+    return catalog.lookup(kb, search, read, among=among), search
 
 
 def concept_list(
-    kb: KnowledgeBase, found: list[Concept], titles: dict[str, str], search: str
+    kb: KnowledgeBase,
+    matches: list[catalog.Match],
+    titles: dict[str, str],
+    search: str,
+    read: Callable[[str], np.ndarray],
 ) -> None:
     """The concepts found as a selectable table with its CSV download, or what to try instead."""
-    if not found:
-        st.info("Nothing in the catalog matches these filters.", icon=":material/search_off:")
-        if search:
-            closest_name(kb, search)
+    if not matches:
+        if search.strip():
+            no_match(kb, search, read)
+        else:
+            st.info("Nothing in the catalog matches these filters.", icon=":material/search_off:")
         return
-    frame = pd.DataFrame(
-        {
-            "Title": [c.title for c in found],
-            "Kind": [html.kind_label(c.kind) for c in found],
-            "Level": [", ".join(html.sort_levels(c.all_levels)) for c in found],
-            "Document": [titles.get(c.doc, c.doc) for c in found],
-        }
-    )
+    found = [m.concept for m in matches]
+    columns = {
+        "Title": [c.title for c in found],
+        "Kind": [html.kind_label(c.kind) for c in found],
+        "Level": [", ".join(html.sort_levels(c.all_levels)) for c in found],
+        "Document": [titles.get(c.doc, c.doc) for c in found],
+    }
+    if search.strip():
+        columns["Found by"] = [HOW_LABELS.get(m.how, m.how) for m in matches]
+    frame = pd.DataFrame(columns)
     st.caption(f"{len(found)} of {len(kb.concepts)} · select a row to see its details")
     st.dataframe(
         frame,
@@ -140,19 +218,32 @@ def concept_list(
     )
 
 
-def closest_name(kb: KnowledgeBase, search: str) -> None:
-    """A search that matched nothing offers the concept whose name is closest, if any is."""
-    try:
-        near = catalog.find_concept(kb, search)
-    except KBError:
-        return
-    st.button(
-        f"Closest name: {html.md_escape(near.title)}",
-        on_click=pick,
-        args=(near.id,),
-        type="tertiary",
-        icon=":material/arrow_forward:",
-    )
+def no_match(kb: KnowledgeBase, search: str, read: Callable[[str], np.ndarray]) -> None:
+    """A search that found nothing, by name or meaning: the closest few concepts of the whole
+    catalog, and the search asked as a question instead."""
+    with st.container(key="fw-no-match"):
+        st.info(
+            f"No match for “{html.md_escape(search.strip())}” in the catalog, by name or "
+            "by meaning.",
+            icon=":material/search_off:",
+        )
+        near = catalog.closest(kb, search, read, n=CLOSEST)
+        if near:
+            st.caption("Closest in the catalog:")
+            with st.container(horizontal=True, gap="small"):
+                for m in near:
+                    st.button(
+                        html.md_escape(m.concept.title),
+                        key=f"fw-near-{m.concept.id}",
+                        on_click=pick,
+                        args=(m.concept.id,),
+                        type="secondary",
+                        width="content",
+                    )
+        st.markdown(
+            f":material/forum: [Ask “{html.md_escape(search.strip())}” as a question]"
+            f"({ask_path(search)})"
+        )
 
 
 def concept_detail(kb: KnowledgeBase, concept: Concept, titles: dict[str, str]) -> None:
@@ -170,6 +261,11 @@ def concept_detail(kb: KnowledgeBase, concept: Concept, titles: dict[str, str]) 
             concept.references,
         )
     )
+    st.markdown(
+        f":material/link: [Link to this {html.kind_label(concept.kind).lower()}]"
+        f"({concept_path(concept.id)})",
+    )
+    st.code(concept_path(concept.id), language=None)
     linked_concepts(d)
     if d.passages:
         st.html('<div class="detail"><h4>In the documents</h4></div>')
