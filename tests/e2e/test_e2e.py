@@ -286,3 +286,87 @@ def test_an_uploaded_document_is_ingested_and_its_markup_stays_text(server: str,
     )
     assert not injected  # ... and never became an element
     assert page.dialogs == []
+
+
+def asked(page, question: str) -> None:
+    """Wait until the page shows the answer to `question` (its summary or its abstention)."""
+    from playwright.sync_api import expect
+
+    expect(page.locator(".summary")).to_contain_text(question, timeout=WAIT_MS)
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=WAIT_MS)
+
+
+def test_enter_asks_and_shift_enter_starts_a_new_line(server: str, page):
+    from playwright.sync_api import expect
+
+    page.goto(server)
+    box = page.get_by_label("Describe your situation")
+    expect(box).to_be_visible(timeout=WAIT_MS)
+    box.fill("our team pushes back")
+    box.press("Shift+Enter")
+    box.press_sequentially("on every new tool we introduce")
+    expect(box).to_have_value("our team pushes back\non every new tool we introduce")
+    assert "q" not in parse_qs(urlparse(page.url).query)  # not asked yet
+    box.press("Enter")
+    asked(page, SHARED)  # the new line was tidied into a space
+    first_card(page)
+    assert parse_qs(urlparse(page.url).query) == {"q": [SHARED]}
+    expect(box).to_have_value(SHARED)
+
+
+def test_back_and_forward_keep_the_box_the_results_and_the_title_in_step(server: str, page):
+    from playwright.sync_api import expect
+
+    page.goto(server)
+    box = page.get_by_label("Describe your situation")
+    expect(box).to_be_visible(timeout=WAIT_MS)
+    expect(page).to_have_title("SMB strategy guidance")
+    for question in (SITUATION, SHARED):
+        box.fill(question)
+        box.press("Enter")
+        asked(page, question)
+    expect(page).to_have_title(f"{SHARED} · SMB strategy guidance")
+    # The earlier question is listed beside the filters, to ask again.
+    expect(page.locator(".st-key-recent")).to_contain_text("We automated our invoicing")
+
+    page.go_back()
+    asked(page, SITUATION)
+    expect(box).to_have_value(SITUATION)
+    expect(page.locator(".summary")).not_to_contain_text(SHARED)
+    expect(page).to_have_title(re.compile(r"^We automated our invoicing .*… · SMB strategy"))
+    assert parse_qs(urlparse(page.url).query) == {"q": [SITUATION]}
+
+    page.go_forward()
+    asked(page, SHARED)
+    expect(box).to_have_value(SHARED)
+    expect(page).to_have_title(f"{SHARED} · SMB strategy guidance")
+
+    page.go_back()
+    page.go_back()  # the first page, before any question: an empty box and no results
+    expect(box).to_have_value("", timeout=WAIT_MS)
+    expect(page.locator(".summary")).to_have_count(0, timeout=WAIT_MS)
+    expect(page).to_have_title("SMB strategy guidance")
+
+
+def test_copy_link_puts_the_page_address_on_the_clipboard(server: str, browser):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 1000}, permissions=["clipboard-read", "clipboard-write"]
+    )
+    try:
+        page = context.new_page()
+        page.goto(f"{server}/?q={quote(SHARED)}")
+        asked(page, SHARED)
+        page.get_by_role("button", name="Copy link").click()
+        expect(page.locator(".copy-link-note")).to_have_text("Link copied")
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert copied == page.url
+        assert parse_qs(urlparse(copied).query) == {"q": [SHARED]}
+        # The address is also shown, to copy by hand where the clipboard is refused.
+        page.get_by_role("button", name="Show link").click()
+        shown = page.locator('[data-testid="stPopoverBody"] [data-testid="stCode"]')
+        expect(shown).to_be_visible(timeout=WAIT_MS)
+        assert parse_qs(urlparse(shown.inner_text().strip()).query) == {"q": [SHARED]}
+    finally:
+        context.close()
