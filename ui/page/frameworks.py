@@ -187,14 +187,14 @@ def concept_list(
             st.info("Nothing in the catalog matches these filters.", icon=":material/search_off:")
         return
     found = [m.concept for m in matches]
-    columns = {
-        "Title": [c.title for c in found],
+    columns = {"Title": [c.title for c in found]}
+    if search.strip():  # beside the title, so it shows without scrolling
+        columns["Found by"] = [HOW_LABELS.get(m.how, m.how) for m in matches]
+    columns |= {
         "Kind": [html.kind_label(c.kind) for c in found],
         "Level": [", ".join(html.sort_levels(c.all_levels)) for c in found],
         "Document": [titles.get(c.doc, c.doc) for c in found],
     }
-    if search.strip():
-        columns["Found by"] = [HOW_LABELS.get(m.how, m.how) for m in matches]
     frame = pd.DataFrame(columns)
     st.caption(f"{len(found)} of {len(kb.concepts)} · select a row to see its details")
     st.dataframe(
@@ -206,6 +206,7 @@ def concept_list(
         height=min(38 + 35 * len(found), 460),
         column_config={
             "Kind": st.column_config.TextColumn(width="small"),
+            "Found by": st.column_config.TextColumn(width="small"),
         },
     )
     st.download_button(
@@ -265,13 +266,12 @@ def concept_detail(kb: KnowledgeBase, concept: Concept, titles: dict[str, str]) 
         f":material/link: [Link to this {html.kind_label(concept.kind).lower()}]"
         f"({concept_path(concept.id)})",
     )
-    st.code(concept_path(concept.id), language=None)
+    st.code(concept_path(concept.id), language=None, wrap_lines=True)
     linked_concepts(d)
     if d.passages:
         st.html('<div class="detail"><h4>In the documents</h4></div>')
         for n, chunk in enumerate(d.passages, start=1):
-            title = titles.get(chunk.doc, chunk.doc)
-            with st.expander(html.passage_label(n, title, chunk.level, chunk.section)):
+            with st.expander(html.passage_label(n, chunk.section, chunk.text)):
                 st.html(html.passage_html(chunk.text, []))
 
 
