@@ -143,7 +143,7 @@ def run_and_report(
     """One ingest, its report on stdout and its rejections on stderr (exit 3 if any)."""
     from ui.build import ingest as run_ingest
 
-    shown = verbose or click.get_text_stream("stderr").isatty()
+    shown = verbose or sys.stderr.isatty()
     progress = say_progress if shown else None
     report = run_ingest(
         paths, kb_dir, rebuild, None, progress, training, prune=prune, confirm=confirm
