@@ -229,7 +229,7 @@ def stats_lines(info: dict) -> list[str]:
     "-k", default=5, show_default=True, type=click.IntRange(1, 50), help="How many to return."
 )
 @click.option("--level", type=LEVEL, help="Only this level.")
-@click.option("--doc", help="Only concepts from this document id.")
+@click.option("--doc", help="Only concepts from this document (its title or id).")
 @click.option(
     "--batch",
     type=click.File("rb"),
@@ -247,6 +247,7 @@ def recommend(text, k, level, doc, batch, kb_dir, as_json) -> None:
     if batch is None and (text is None or not text.strip()):
         raise UsageError("the query is empty: describe your situation in a few words")
     recommender = Recommender.load(kb_dir)
+    doc = doc_choice(recommender.kb, doc)
     if batch is not None:
         failed = 0
         for lines in chunked(enumerate(batch, start=1), BATCH_CHUNK):

@@ -238,6 +238,25 @@ def test_an_unknown_doc_is_a_usage_error_listing_the_documents(real_kb, real_sto
         assert d.doc in line and d.title in line
 
 
+def test_recommend_doc_by_title_and_an_unknown_one_is_a_usage_error(real_kb, real_store, kb_run):
+    doc = real_store.documents[-1]
+    kb_dir = str(real_kb.kb_dir)
+    by_title = invoke(
+        "recommend",
+        "staff resist new tools",
+        "--doc",
+        doc.title.upper(),
+        "--kb-dir",
+        kb_dir,
+        "--json",
+    )
+    recs = json.loads(by_title.stdout)["recommendations"]
+    assert recs and {r["doc"] for r in recs} == {doc.doc}
+    done = kb_run("recommend", "staff resist new tools", "--doc", "nosuch", "--kb-dir", kb_dir)
+    assert done.returncode == 2 and done.stdout == ""
+    assert doc.doc in one_error_line(done.stderr)
+
+
 def test_recommend_reads_as_cards_with_document_titles(real_kb, real_store) -> None:
     situation = "our staff keep working around the new scheduling software"
     kb_dir = str(real_kb.kb_dir)
