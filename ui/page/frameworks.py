@@ -12,6 +12,7 @@ URL follows the concept picked, so the address bar can be shared too.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from urllib.parse import quote, urlencode
 
@@ -100,12 +101,13 @@ def frameworks_view(rec: Recommender) -> None:
     kb = rec.kb
     titles = doc_titles(kb)
     follow_url()
-    found, search = catalog_filters(kb, titles, reader(rec))
+    read = reader(rec)
+    found, search = catalog_filters(kb, titles, read)
     st.session_state.fw_ids = [m.concept.id for m in found]
     picked = st.session_state.get("fw_pick") or ""
     left, right = st.columns([3, 2], gap="large")
     with left:
-        concept_list(kb, found, titles, search, reader(rec))
+        concept_list(kb, found, titles, search, read)
     with right:
         shown = kb.concept(picked) or (found[0].concept if found else None)
         if picked and kb.concept(picked) is None:
@@ -123,8 +125,14 @@ def frameworks_view(rec: Recommender) -> None:
 
 
 def reader(rec: Recommender) -> Callable[[str], np.ndarray]:
-    """A search's vector as the recommender reads a question (computed only when needed)."""
-    return lambda text: read_questions(rec.embedder, [text])[0]
+    """A search's vector as the recommender reads a question, computed once per run (a search
+    that finds nothing needs it twice: for the look-up, then for the closest)."""
+
+    @functools.lru_cache(maxsize=4)
+    def read(text: str) -> np.ndarray:
+        return read_questions(rec.embedder, [text])[0]
+
+    return read
 
 
 def catalog_filters(
