@@ -348,6 +348,21 @@ def test_back_and_forward_keep_the_box_the_results_and_the_title_in_step(server:
     expect(page).to_have_title("SMB strategy guidance")
 
 
+def test_back_from_frameworks_returns_to_the_question_in_one_step(server: str, page):
+    from playwright.sync_api import expect
+
+    page.goto(f"{server}/?q={quote(SHARED)}")
+    asked(page, SHARED)
+    page.get_by_role("radio", name="Frameworks").click()
+    expect(page).to_have_title("Frameworks · SMB strategy guidance", timeout=WAIT_MS)
+    assert parse_qs(urlparse(page.url).query) == {"view": ["frameworks"]}
+    page.go_back()  # one step: the view's switch changed the URL once
+    asked(page, SHARED)
+    expect(page.get_by_label("Describe your situation")).to_have_value(SHARED)
+    expect(page.get_by_role("radio", name="Ask")).to_be_checked()
+    expect(page).to_have_title(f"{SHARED} · SMB strategy guidance")
+
+
 def test_copy_link_puts_the_page_address_on_the_clipboard(server: str, browser):
     from playwright.sync_api import expect
 

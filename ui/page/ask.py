@@ -19,7 +19,7 @@ from kb.store import KnowledgeBase, resolve_kb_dir
 from recommender import Recommendation, Recommender
 from ui.page import html
 from ui.page.load import cached_answer, doc_titles
-from ui.page.nav import ANY, VIEWS, any_label, go, url_changed, url_filter
+from ui.page.nav import ANY, VIEWS, any_label, came_from_another_view, go, url_changed, url_filter
 
 RESULTS = 5
 # Generic situations to start from (short label -> what an owner might type).
@@ -63,7 +63,7 @@ def ask_view(rec: Recommender) -> None:
     query = " ".join(st.query_params.get("q", "").split())
     # The box shows the URL's question whenever the URL changed: after a question is asked,
     # and after Back or Forward, so that the box and the results always match.
-    if url_changed("q", query) or "situation" not in st.session_state:
+    if url_changed("q", query) or came_from_another_view() or "situation" not in st.session_state:
         st.session_state.situation = query
     if query:
         remember(query)

@@ -31,12 +31,22 @@ def on_view_change() -> None:
     view = st.session_state.get("view") or "ask"
     if st.session_state.get("_last_view") == "ask" and view != "ask":
         st.session_state.last_q = st.query_params.get("q", "")
-    st.query_params.clear()
+    # One change of the URL, so one step in the browser's history: Back returns to the page
+    # that was left, not to a bare URL between the two.
     if view != "ask":
-        st.query_params["view"] = view
+        st.query_params.from_dict({"view": view})
     elif st.session_state.get("last_q"):
-        st.query_params["q"] = st.session_state.last_q
+        st.query_params.from_dict({"q": st.session_state.last_q})
         st.session_state.situation = st.session_state.last_q
+    else:
+        st.query_params.clear()
+
+
+def came_from_another_view() -> bool:
+    """Whether the last run showed another view (the browser's Back or Forward, or a button,
+    changed it): the view's widgets are new, and start again from the URL."""
+    came_from = st.session_state.get("_came_from")
+    return came_from is not None and came_from != st.session_state.get("_last_view")
 
 
 def url_changed(name: str, value: str) -> bool:
@@ -66,6 +76,7 @@ def view_switcher() -> str:
         required=True,
         on_change=on_view_change,
     )
+    st.session_state._came_from = st.session_state.get("_last_view")
     st.session_state._last_view = view or "ask"
     return view or "ask"
 
@@ -83,7 +94,7 @@ def url_filter(
     `widget` is `st.pills` or `st.selectbox`; it starts at the URL's value, each change is
     written back by `set_filter`, and it follows the URL after Back or Forward.
     """
-    if url_changed(key, st.query_params.get(key, ANY)):
+    if url_changed(key, st.query_params.get(key, ANY)) or came_from_another_view():
         st.session_state.pop(key, None)
     init_from_url(key, options)
     value = widget(
