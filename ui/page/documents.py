@@ -89,9 +89,11 @@ def library(kb: KnowledgeBase) -> None:
     )
     st.dataframe(frame, hide_index=True, key="doc_table")
     if level:
+        unlevelled = sum(not d.levels for d in shown)
         st.caption(
             f"{len(shown)} of {len(kb.documents)} documents: those with "
-            f"{html.md_escape(level)} passages, and those without levels."
+            f"{html.md_escape(level)} passages"
+            + (f", and {unlevelled} without levels, listed always." if unlevelled else ".")
         )
 
 
