@@ -4,8 +4,10 @@ Uses Debian's `chromium` (`make browser` installs it; Playwright never downloads
 copy of the session's real KB (`real_kb`: the bundled model, untrained). Takes a screenshot of
 a result page into the test's temporary folder, or where $SCREENSHOT says (`make screenshot`
 renews docs/screenshot.png that way: a test run never changes a tracked file), then uploads a
-document whose text holds a script tag, to see it re-ingested and shown as text. The server is
-stopped at the end, always.
+document whose text holds a script tag, to see it re-ingested and shown as text. The question
+box behaves like a search box: Enter asks, Back and Forward keep the box, the results and the
+tab's title in step, and Copy link copies the page's address. The server is stopped at the
+end, always.
 """
 
 from __future__ import annotations
