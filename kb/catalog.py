@@ -1,4 +1,5 @@
-"""The concept catalog, read from a loaded KB: filters, look-up by name, details, tables.
+"""The concept catalog, read from a loaded KB: filters, look-up by name and meaning, details,
+tables.
 
 Shared by `kb concepts`, `kb show` and the page's framework library.
 """
@@ -211,7 +212,8 @@ def closest(
     near = lookup(kb, text, query, among, floor=None, limit=n)
     if near:
         return near
-    keys = {bare_key(c.title): c for c in kb.concepts if among is None or c.id in set(among)}
+    allowed = None if among is None else set(among)
+    keys = {bare_key(c.title): c for c in kb.concepts if allowed is None or c.id in allowed}
     loose = difflib.get_close_matches(name_key(text), list(keys), n=n, cutoff=0.5)
     return [Match(keys[k], "spelling") for k in loose]
 
