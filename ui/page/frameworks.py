@@ -88,9 +88,11 @@ def follow_url() -> None:
 
 
 def keep_in_url(concept_id: str | None) -> None:
-    """The URL names the concept picked (none when the first of the list is shown)."""
+    """The URL names the concept picked (none when the first of the list is shown); it is
+    written only when it changes, so the browser's history gets one step per pick."""
     if concept_id:
-        st.query_params["concept"] = concept_id
+        if st.query_params.get("concept") != concept_id:
+            st.query_params["concept"] = concept_id
     elif "concept" in st.query_params:
         del st.query_params["concept"]
     st.session_state.fw_url_concept = concept_id
