@@ -43,6 +43,7 @@ class Decision:
     abstain: bool
     reason: str | None
     confidence: float  # the query's best similarity to the KB, 0..1
+    margin: float = 0.0  # the rule's score minus its threshold: how clearly it answers
 
 
 @dataclass
@@ -66,8 +67,9 @@ class Rule:
         """Abstain below the threshold, saying how close the KB came."""
         row = np.atleast_1d(np.asarray(features, dtype=np.float64))
         closest = float(row[0])
-        if float(self.score(row)) >= self.threshold:
-            return Decision(False, None, closest)
+        margin = float(self.score(row)) - self.threshold
+        if margin >= 0:
+            return Decision(False, None, closest, margin)
         if self.weights is None:
             reason = (
                 "nothing in the documents is close enough to this "
@@ -78,7 +80,7 @@ class Rule:
                 f"nothing in the documents is close enough to this (best match {closest:.2f}); "
                 "it reads like the questions they do not cover"
             )
-        return Decision(True, reason, closest)
+        return Decision(True, reason, closest, margin)
 
 
 def likeness(kb: KnowledgeBase, queries: np.ndarray) -> np.ndarray:

@@ -1,11 +1,19 @@
-"""Guidance: a short "what to do", taken from the concept's own sentences (extractive)."""
+"""Guidance: what to do, in the documents' own whole sentences (extractive, no language model).
+
+A concept's passages are split into sentences and each is read for what it is: advice (it
+tells the owner what to do), a worked example (the documents' own example companies, shown
+as an example and never as the advice), or a fragment that cannot stand alone (a list's
+lead-in ending in ":", a table row's "label: value; label: value" glue, a cut-off piece).
+Fragments are never shown; advice comes first; sentences are shown whole, in document order.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
-from kb.text import sentences, truncate
-from recommender.lexical import stems
+from kb.text import sentences
+from recommender.lexical import TOKEN, content_stems, stem, stems
 
 # Sentences that advise rather than describe: modal verbs of obligation and imperatives.
 ADVICE = re.compile(
@@ -14,46 +22,142 @@ ADVICE = re.compile(
     r"define|identify|align|measure|use|adopt|balance|embrace|create)\b",
     re.I,
 )
-MAX_SENTENCES = 2
-MAX_CHARS = 420
+# A worked example: introduced as one, or about one particular business ("the landscaping
+# business", "a small accounting firm could", "The SaaS startup's") rather than SMBs at large.
+EXAMPLE = re.compile(
+    r"^(for example|for instance|e\.g\.|imagine|suppose|in this case)\b"
+    r"|^(consider|take)\s+(a|an|the|this|one)\b"
+    r"|\b(for example|for instance)\b"
+    r"|\b(the|a|an|this|that|our|their)\s+(small|local|family|independent|hypothetical|"
+    r"national|large)?\s*([\w-]+\s+){0,2}?(business|company|startup|firm|shop|store|chain|"
+    r"restaurant|bakery|boutique|caf[eé]|agency|retailer|manufacturer|practice|brand)"
+    r"('s|’s)?\b(?!\s+(owners?|models?|goals?|strateg\w*|needs?|processes|landscape)\b)",
+    re.I,
+)
+# A table row read as text: two or more "label: value" fields joined by ";".
+ROW_GLUE = re.compile(r"(^|;\s)[^:;.]{1,60}:\s[^;]*;\s*[^:;.]{1,60}:\s")
+SENTENCE_END = re.compile(r"[.!?][\"”’)]*$")
 MIN_SENTENCE_CHARS = 20  # shorter pieces are headings or fragments, not advice
+MAX_CHARS = 420  # a card's guidance: about three lines; whole sentences only, never cut
+MAX_SENTENCES = 2
+PASSAGES_READ = 3  # a concept's best passages that guidance is taken from
 
 
-def guidance(query: str, texts: list[str], shown: set[str] | None = None) -> str:
-    """Up to two sentences of the passages, preferring advice that shares the query's words.
+@dataclass(frozen=True)
+class Sentence:
+    """One whole sentence of a concept's passages, and what it is."""
+
+    text: str
+    passage: int  # which passage (0 = the best) it comes from
+    order: int  # its place in that passage
+    advice: bool
+    example: bool
+
+
+@dataclass
+class Guidance:
+    """What a card says: advice sentences, and one worked example shown apart as such."""
+
+    sentences: list[Sentence] = field(default_factory=list)
+    example: Sentence | None = None
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.sentences)
+
+
+def is_fragment(sentence: str) -> bool:
+    """A piece that cannot stand alone: a lead-in to a list, a table row, no end stop."""
+    return (
+        len(sentence) <= MIN_SENTENCE_CHARS
+        or sentence.rstrip().endswith(":")
+        or not SENTENCE_END.search(sentence.rstrip())
+        or bool(ROW_GLUE.search(sentence))
+        or not (sentence[:1].isupper() or sentence[:1] in '“"(')
+    )
+
+
+def body(text: str) -> str:
+    """A passage without its item title ("Joint Optimization — Involve ..." -> "Involve ...")."""
+    return text.split(" — ", 1)[1] if " — " in text[:80] else text
+
+
+def repeats(passage: str, guidance: str) -> bool:
+    """Whether a passage says nothing beyond the guidance (its item title aside): such a
+    source is not shown under it a second time."""
+    return " ".join(body(passage).split()) in " ".join(guidance.split())
+
+
+def whole_sentences(texts: list[str]) -> list[Sentence]:
+    """Every sentence of the passages that stands alone, read for advice and example."""
+    found = []
+    for p, text in enumerate(texts[:PASSAGES_READ]):
+        for order, sentence in enumerate(sentences(body(text))):
+            if not is_fragment(sentence):
+                found.append(
+                    Sentence(
+                        sentence,
+                        p,
+                        order,
+                        advice=bool(ADVICE.search(sentence)),
+                        example=bool(EXAMPLE.search(sentence)),
+                    )
+                )
+    return found
+
+
+def guidance(query: str, texts: list[str], shown: set[str] | None = None) -> Guidance:
+    """Up to two sentences of advice from the passages, and a worked example apart.
 
     Args:
-        query: the user's situation.
+        query: the user's situation; sentences that share its words rank higher.
         texts: the concept's passages, best first.
         shown: sentences already given on earlier cards; they are not repeated, and the
             chosen ones are added.
-
-    Returns:
-        The chosen sentences in their document order, cleaned of list-title dashes.
     """
     query_words = set(stems(query))
-    candidates = []
-    for t, text in enumerate(texts[:3]):
-        body = text.split(" — ", 1)[1] if " — " in text[:80] else text
-        for s, sentence in enumerate(sentences(body, MIN_SENTENCE_CHARS)):
-            if shown is not None and sentence in shown:
-                continue
-            overlap = len(query_words & set(stems(sentence)))
-            advice = 1.0 if ADVICE.search(sentence) else 0.0
-            score = overlap + advice + (0.5 if s == 0 and t == 0 else 0.0) - 0.3 * t
-            candidates.append((score, t, s, sentence))
-    best = sorted(candidates, key=lambda c: -c[0])[:MAX_SENTENCES]
-    chosen = [c[3] for c in sorted(best, key=lambda c: (c[1], c[2]))]
-    if shown is not None:
-        shown.update(chosen)
-    return truncate(" ".join(chosen), MAX_CHARS)
+    shown = shown if shown is not None else set()
+    every = whole_sentences(texts)
+    fresh = [s for s in every if s.text not in shown]
+    # a card whose every sentence an earlier card gave says them again rather than nothing
+    advice = [s for s in fresh if not s.example] or [s for s in every if not s.example]
+
+    def score(s: Sentence) -> tuple[bool, float]:
+        """Advice before description; then the query's words, the item's lead, the best passage."""
+        overlap = len(query_words & set(stems(s.text)))
+        lead = 0.5 if s.passage == 0 and s.order == 0 else 0.0  # the item's own first words
+        return s.advice, overlap + lead - 0.3 * s.passage
+
+    chosen, length = [], 0
+    for s in sorted(advice, key=score, reverse=True):
+        if len(chosen) == MAX_SENTENCES or length + len(s.text) > MAX_CHARS and chosen:
+            continue
+        if len(s.text) <= MAX_CHARS or not chosen:
+            chosen.append(s)
+            length += len(s.text) + 1
+    chosen.sort(key=lambda s: (s.passage, s.order))
+    example = next((s for s in fresh if s.example and len(s.text) <= MAX_CHARS), None)
+    shown.update(s.text for s in chosen)
+    return Guidance(chosen, example)
+
+
+def typed_words(query: str, texts: list[str]) -> list[str]:
+    """The content words the user typed that the texts share (by stem), as typed, in order."""
+    found: set[str] = set()
+    for text in texts:
+        found.update(content_stems(text))
+    out: dict[str, str] = {}  # lower case -> as first typed
+    for word in TOKEN.findall(query):
+        if word.isalpha() and word.lower() not in out and set(content_stems(word)) & found:
+            out[word.lower()] = word
+    return list(out.values())
 
 
 def matched_words(query: str, text: str) -> list[str]:
-    """The words of `text` that match a query word once stemmed: what the page highlights."""
-    query_words = set(stems(query))
+    """The words of `text` that match a content word of the query by stem: what is marked."""
+    query_words = set(content_stems(query))
     found = []
     for word in re.findall(r"[A-Za-z][A-Za-z'-]+", text):
-        if word.lower() not in found and set(stems(word)) & query_words:
+        if word.lower() not in found and stem(word.lower()) in query_words:
             found.append(word.lower())
     return found

@@ -13,6 +13,13 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 STEMMER = Stemmer.Stemmer("english")
 TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s's own token pattern (scikit-learn's)
 STOPWORDS = frozenset(STOPWORDS_EN_PLUS)  # the longer list: "any", "has" are noise too
+# Words that fit any situation, so a match on them says nothing about why a passage fits
+# ("we are a small shop", "a new app", "one vendor"): never named as a reason or marked.
+NEAR_STOPWORDS = frozenset(
+    "new small big one ones two get got go going make made want wanted need needs use used "
+    "using like really thing things way lot lots also many much even still first last good "
+    "bad keep kept know think try tried take took put say said see come came able well".split()
+)
 
 
 @lru_cache(maxsize=65536)
@@ -20,9 +27,18 @@ def stem(word: str) -> str:
     return STEMMER.stemWord(word)
 
 
+NEAR_STEMS = frozenset(STEMMER.stemWords(sorted(NEAR_STOPWORDS)))
+
+
 def stems(text: str) -> list[str]:
     """The stemmed, stopword-free words of a text: what BM25 and highlighting compare."""
     return [stem(w) for w in TOKEN.findall(text.lower()) if w not in STOPWORDS]
+
+
+def content_stems(text: str) -> list[str]:
+    """The stems of a text's words that carry meaning: no stopwords or near-stopwords."""
+    found = (stem(w) for w in TOKEN.findall(text.lower()) if w not in STOPWORDS)
+    return [s for s in found if s not in NEAR_STEMS]
 
 
 class LexicalIndex:

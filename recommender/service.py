@@ -18,10 +18,11 @@ from kb.errors import ModelMismatch, UsageError
 from kb.learned import LIKE_IN
 from kb.model import RECOMMENDABLE, Chunk, Concept
 from kb.store import KnowledgeBase, open_kb
-from kb.text import MAX_QUERY_CHARS, strip_control, without_markup
+from kb.text import MAX_QUERY_CHARS, sentences, strip_control, without_markup
 from recommender import abstain, dense, examples, fuse, lift
-from recommender.guidance import guidance, matched_words
+from recommender.guidance import Guidance, guidance, matched_words, typed_words
 from recommender.lexical import LexicalIndex
+from recommender.summary import Summary, summarise
 
 DENSE_CANDIDATES = 200
 PASSAGES = 3
@@ -48,6 +49,9 @@ WEIGHTS = {
 # threads costs more than they save (one vector against 2,060 examples: 0.8 ms on two threads
 # against 0.17 ms on one, idle; 14 ms against 0.16 ms with the other core busy).
 BLAS_THREADS = 1
+MIN_PART_CHARS = 15  # shorter pieces of a question ("Help!") answer nothing on their own
+SPARE = 3  # concepts picked beyond k, for those whose every passage an earlier card led with
+MAX_PARTS = 12  # a long question's sentences read one by one (the model reads 256 tokens)
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,10 @@ class Recommendation:
     concept: str
     definition: str
     why: str
+    why_words: list[str] = field(default_factory=list)  # content words the user typed
+    answers: str | None = None  # the part of a longer question it answers, by meaning
+    example: str | None = None  # one of the documents' worked examples, shown as such
+    fields: dict[str, str] = field(default_factory=dict)  # a table row's columns
 
 
 @dataclass
@@ -121,6 +129,7 @@ class Answer:
     recommendations: list[Recommendation]
     notice: str | None = None
     confidence: float = 0.0
+    summary: Summary | None = None  # "start here": a few sentences citing the cards
 
 
 class Recommender:
@@ -144,6 +153,7 @@ class Recommender:
         self.recommendable = np.array([c.kind in RECOMMENDABLE for c in kb.concepts])
         self.rule = abstain.rule_for(kb)
         self.situations = examples.example_labels(kb)  # None without a training corpus
+        self.groups = lift.section_groups(kb.concepts)
 
     @classmethod
     def load(cls, kb_dir=None) -> Recommender:
@@ -215,16 +225,39 @@ class Recommender:
             return self.refusal(request, decision.reason, decision.confidence)
         fused = fuse.weighted_sum(signals.by_concept, WEIGHTS, self.candidates(request))
         order = fuse.rank(fused)
-        picked = lift.diversify(order, fused, self.kb.concept_vectors, request.k, signals.best_row)
-        top = fused[picked[0]] if picked else 1.0
-        shown: set[str] = set()  # guidance sentences already on a card
-        recs = [
-            self.recommendation(rank, i, fused[i] / top, request.reading, signals, shown)
-            for rank, i in enumerate(picked, start=1)
-        ]
-        return Answer(
-            request.id, request.query, False, None, recs, request.notice, decision.confidence
+        picked = lift.diversify(
+            order, fused, self.kb.concept_vectors, request.k + SPARE, signals.best_row, self.groups
         )
+        top = fused[picked[0]] if picked else 1.0
+        card = Card(request.reading, signals, self.question_parts(request.reading))
+        recs, said = [], []
+        for i in picked:
+            rows = self.passage_rows(i, card)
+            if rows and set(rows) <= card.led:
+                continue  # everything it could quote, an earlier card led with
+            rec, words = self.recommendation(len(recs) + 1, i, fused[i] / top, rows, card)
+            recs.append(rec)
+            said.append(words)
+            if len(recs) == request.k:
+                break
+        return Answer(
+            request.id,
+            request.query,
+            False,
+            None,
+            recs,
+            request.notice,
+            decision.confidence,
+            summarise(said, decision.margin),
+        )
+
+    def question_parts(self, question: str) -> tuple[list[str], np.ndarray] | None:
+        """A question of several sentences, read sentence by sentence (None for one sentence):
+        a card found by meaning then says which of them it answers."""
+        parts = sentences(question, MIN_PART_CHARS)
+        if len(parts) < 2:
+            return None
+        return parts, self.embedder.embed(parts[:MAX_PARTS])
 
     @staticmethod
     def refusal(request: Request, reason: str | None, confidence: float) -> Answer:
@@ -241,27 +274,22 @@ class Recommender:
         ]
 
     def recommendation(
-        self, rank: int, i: int, score: float, query: str, signals: Signals, shown: set[str]
-    ) -> Recommendation:
+        self, rank: int, i: int, score: float, rows: list[int], card: Card
+    ) -> tuple[Recommendation, Guidance]:
+        """One card: its passages (none that an earlier card led with), guidance and reason."""
         concept: Concept = self.kb.concepts[i]
-        chunk_scores = signals.passage
-        rows = sorted(self.evidence[i], key=lambda e: -chunk_scores[e[0]] * e[1])
-        seen, passages = set(), []
-        for row, _ in rows:
-            if row in seen:
-                continue
-            seen.add(row)
-            passages.append(self.passage(self.kb.chunks[row], float(chunk_scores[row]), query))
-            if len(passages) == PASSAGES:
-                break
+        passages = self.passages(rows, card)
         texts = [p.text for p in passages] or [concept.definition]
-        matched = sorted({w for p in passages for w in p.matched})
-        why = (
-            f"matches your words: {', '.join(matched[:6])}"
-            if matched
-            else "close in meaning to your description"
-        )
-        return Recommendation(
+        said = guidance(card.query, texts, card.shown)
+        words = typed_words(card.query, [concept.title, *texts])
+        answers = None if words else self.part_answered(i, card)
+        if words:
+            why = f"matches your words: {', '.join(words[:6])}"
+        elif answers:
+            why = f"answers this part of your question: “{answers}”"
+        else:
+            why = "close in meaning to your description"
+        rec = Recommendation(
             rank=rank,
             title=concept.title,
             kind=concept.kind,
@@ -269,12 +297,41 @@ class Recommender:
             doc=concept.doc,
             section=concept.section,
             level=concept.level,
-            guidance=guidance(query, texts, shown) or concept.definition,
+            guidance=said.text or fields_text(concept.fields),
             passages=passages,
             concept=concept.id,
             definition=concept.definition,
             why=why,
+            why_words=words,
+            answers=answers,
+            example=said.example.text if said.example else None,
+            fields=dict(concept.fields),
         )
+        return rec, said
+
+    def passage_rows(self, i: int, card: Card) -> list[int]:
+        """A concept's evidence rows, best first; those an earlier card led with come last."""
+        scores = card.signals.passage
+        ranked = sorted(self.evidence[i], key=lambda e: -scores[e[0]] * e[1])
+        rows = list(dict.fromkeys(row for row, _ in ranked))
+        return [r for r in rows if r not in card.led] + [r for r in rows if r in card.led]
+
+    def passages(self, rows: list[int], card: Card) -> list[Passage]:
+        """The card's source passages; its first one is not to lead another card."""
+        if rows:
+            card.led.add(rows[0])
+        scores = card.signals.passage
+        return [
+            self.passage(self.kb.chunks[row], float(scores[row]), card.query)
+            for row in rows[:PASSAGES]
+        ]
+
+    def part_answered(self, i: int, card: Card) -> str | None:
+        """The sentence of a longer question closest in meaning to the concept."""
+        if card.parts is None:
+            return None
+        parts, vectors = card.parts
+        return parts[int(np.argmax(vectors @ self.kb.concept_vectors[i]))]
 
     def passage(self, chunk: Chunk, score: float, query: str) -> Passage:
         return Passage(
@@ -288,6 +345,22 @@ class Recommender:
             end=chunk.end,
             matched=matched_words(query, chunk.text),
         )
+
+
+@dataclass
+class Card:
+    """What the cards of one answer share while they are made, so none repeats another."""
+
+    query: str
+    signals: Signals
+    parts: tuple[list[str], np.ndarray] | None  # a longer question's sentences and vectors
+    shown: set[str] = field(default_factory=set)  # guidance sentences already on a card
+    led: set[int] = field(default_factory=set)  # chunk rows an earlier card led with
+
+
+def fields_text(fields: dict[str, str]) -> str:
+    """A table row's columns as sentences, for a row with no prose of its own to quote."""
+    return " ".join(f"{label}: {value.rstrip('.')}." for label, value in fields.items())
 
 
 def query_model(kb: KnowledgeBase) -> str:

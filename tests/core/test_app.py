@@ -12,6 +12,7 @@ import pytest
 
 from kb import feedback
 from kb.errors import UsageError
+from recommender import Recommendation
 from ui.page import html
 from ui.page.frameworks import concepts_csv
 from ui.page.upload import safe_name
@@ -39,9 +40,26 @@ def test_labels_and_classes_cannot_carry_markup():
         r"\*\*Bold\*\* \[x\]\(javascript\:alert\(1\)\) \<i\>"
     )
     assert html.slug('risk" onclick="x') == "risk-onclick-x"
-    card = html.card_html(1, SCRIPT, 'risk"><script>', SCRIPT, SCRIPT, SCRIPT, SCRIPT)
+    rec = Recommendation(
+        rank=1,
+        title=SCRIPT,
+        kind='risk"><script>',
+        score=1.0,
+        doc="d",
+        section=SCRIPT,
+        level=SCRIPT,
+        guidance=SCRIPT,
+        passages=[],
+        concept="c",
+        definition=SCRIPT,
+        why=SCRIPT,
+        example=SCRIPT,
+        fields={SCRIPT: SCRIPT},
+    )
+    card = html.card_html(rec, SCRIPT)
     assert "<script" not in card
-    assert card.count("&lt;script&gt;") == 6  # title, kind, level, document, guidance, why
+    # title, kind, level, document, guidance, example, the field's label and value, why
+    assert card.count("&lt;script&gt;") == 9
     assert 'class="badge kind-risk-script"' in card
 
 

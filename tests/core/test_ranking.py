@@ -1,4 +1,4 @@
-"""Ranking logic without a model: fusion, lifting, MMR, the abstention fit, guidance, filters.
+"""Ranking logic without a model: fusion, lifting, MMR, the abstention fit, filters.
 
 Every vector here is written by hand, so each test knows the right answer. A tiny KB is put
 together in memory (no ingest, no model) and a stand-in embedder maps each query to a chosen
@@ -13,7 +13,7 @@ import pytest
 from kb import vectors
 from kb.model import Chunk, Concept, Source
 from kb.store import KnowledgeBase
-from recommender import abstain, fuse, guidance, lift
+from recommender import abstain, fuse, lift
 from recommender.service import Recommender
 
 
@@ -95,6 +95,27 @@ def test_mmr_keeps_relevance_order_when_all_are_distinct() -> None:
     assert picked == [0, 1, 2]
 
 
+def test_a_sections_items_are_shown_up_to_its_limit() -> None:
+    def concept(title: str, section: str, kind: str = "principle", fields=None) -> Concept:
+        return Concept(title, title, kind, None, "d", section, "", fields=fields or {})
+
+    concepts = [
+        concept("Joint Optimization", "Principles"),
+        concept("Participation", "Principles"),
+        concept("Task Allocation", "Principles"),
+        concept("ROI", "Comparison", fields={"With": "High"}),
+        concept("Diminished ROI", "Comparison", fields={"With": "Low"}),
+        concept("Principles", "Principles"),  # the section itself: no limit
+    ]
+    groups = lift.section_groups(concepts)
+    assert groups[0] == ("d", "Principles", 2) and groups[3] == ("d", "Comparison", 1)
+    assert groups[5] is None
+    vecs = np.eye(6, dtype=np.float32)
+    scores = {i: 1.0 - 0.1 * i for i in range(6)}
+    picked = lift.diversify(list(range(6)), scores, vecs, 6, np.full(6, -1), groups)
+    assert picked == [0, 1, 3, 5]  # a third principle of the list and a second row are left
+
+
 # ------------------------------------------------------------------ the abstention fit
 
 
@@ -131,42 +152,6 @@ def test_fit_without_samples_falls_back() -> None:
 def test_a_refusal_says_how_close_the_best_match_came() -> None:
     decision = abstain.Rule(0.4).decide(0.21)
     assert decision.abstain and "0.21" in decision.reason and "0.40" in decision.reason
-
-
-# ------------------------------------------------------------------ guidance
-
-
-def test_guidance_prefers_advice_that_shares_the_querys_words() -> None:
-    text = (
-        "Inventory is the stock a shop holds at any time. "
-        "Owners should count slow sellers every month before reordering stock. "
-        "Many shops keep records on paper for years."
-    )
-    chosen = guidance.guidance("we keep reordering slow sellers", [text])
-    assert chosen.startswith("Owners should count slow sellers")
-
-
-def test_guidance_does_not_repeat_what_an_earlier_card_showed() -> None:
-    text = (
-        "Teams should meet weekly to review the numbers. Leaders must share the goals openly. "
-        "Owners should write down what they learn from each review."
-    )
-    shown: set[str] = set()
-    first = guidance.guidance("review numbers", [text], shown)
-    second = guidance.guidance("review numbers", [text], shown)
-    assert first.startswith("Teams should meet weekly") and first.count(".") == 2
-    assert second == "Leaders must share the goals openly."
-
-
-def test_guidance_is_cut_at_a_word_with_an_ellipsis() -> None:
-    long = "Owners should " + "really " * 120 + "act."
-    out = guidance.guidance("owners act", [long])
-    assert len(out) <= guidance.MAX_CHARS and out.endswith("…")
-
-
-def test_matched_words_are_those_sharing_a_stem_with_the_query() -> None:
-    found = guidance.matched_words("staff resisting changes", "Resistance to change by staff.")
-    assert found == ["resistance", "change", "staff"]
 
 
 # ------------------------------------------------------------------ a tiny KB, end to end

@@ -133,10 +133,12 @@ def test_a_situation_shows_cards_best_first(app: AppTest):
     assert ranks == list(range(1, len(titles) + 1))
     summary = f"{len(titles)} recommendations for “{SITUATION}”, best first"
     assert any(f'<p class="summary">{summary}</p>' == v for v in html_values(at))
-    # Each card names its sources: one expander per passage, with document, level, section.
+    # "Start here" opens the answer, citing the cards; each source is named by its own
+    # heading and first words, so no two look the same.
+    assert any('class="start-here"' in v and 'href="#card-' in v for v in html_values(at))
     labels = [e.label for e in at.expander]
-    assert len(labels) >= len(titles)
-    assert all(label.startswith("Source ") for label in labels)
+    assert labels and all(label.startswith("Source ") for label in labels)
+    assert len({label.split(": ", 1)[1] for label in labels}) == len(labels)
     # The query went into the URL, so the result page can be shared.
     assert at.query_params["q"] == SITUATION
     assert not any("Nothing in the library fits" in v for v in html_values(at))

@@ -17,6 +17,8 @@ from kb import feedback
 from kb.errors import UsageError
 from kb.store import KnowledgeBase, resolve_kb_dir
 from recommender import Recommendation, Recommender
+from recommender.guidance import repeats
+from recommender.service import Passage
 from ui.page import html
 from ui.page.load import cached_answer, doc_titles
 from ui.page.nav import ANY, VIEWS, any_label, came_from_another_view, go, url_changed, url_filter
@@ -276,24 +278,45 @@ def results(
             reason = answer.reason or "no concept matches the chosen level and document"
             st.html(html.abstention_html(reason, list(titles.values()), bool(filters)))
         return
+    # A passage that says no more than its card's guidance is left out rather than shown twice.
+    sources = {
+        (r.rank, n): p
+        for r in answer.recommendations
+        for n, p in enumerate(r.passages, start=1)
+        if not repeats(p.text, r.guidance)
+    }
+    if answer.summary:
+        with st.container(border=True, key="start-here"):
+            st.html(html.start_here_html(answer.summary, set(sources)))
     st.html(html.summary_html(len(answer.recommendations), answer.query, filters))
     # Votes and buttons are keyed by the question and filters, so a new answer starts fresh.
     asked = hashlib.sha1(f"{answer.query}|{level}|{doc}".encode()).hexdigest()[:10]
+    cited = {(s.rank, s.passage) for s in answer.summary.sentences} if answer.summary else set()
     for r in answer.recommendations:
-        card(rec.kb, r, answer.query, asked, titles)
+        card(rec.kb, r, answer.query, asked, titles, sources, cited)
 
 
 def card(
-    kb: KnowledgeBase, r: Recommendation, query: str, asked: str, titles: dict[str, str]
+    kb: KnowledgeBase,
+    r: Recommendation,
+    query: str,
+    asked: str,
+    titles: dict[str, str],
+    sources: dict[tuple[int, int], Passage],
+    cited: set[tuple[int, int]],
 ) -> None:
-    """One recommendation: its head, a source expander per passage, then its actions."""
-    doc_title = titles.get(r.doc, r.doc)
+    """One recommendation: its head, a source expander per passage shown, then its actions.
+
+    A passage that "Start here" cites is open, so that its citation lands on it.
+    """
     with st.container(border=True, key=f"card-{r.rank}"):
-        st.html(html.card_html(r.rank, r.title, r.kind, r.level, doc_title, r.guidance, r.why))
-        for n, p in enumerate(r.passages, start=1):
-            label = html.passage_label(n, titles.get(p.doc, p.doc), p.level, p.section)
-            with st.expander(label, icon=":material/format_quote:"):
-                st.html(html.passage_html(p.text, p.matched))
+        st.html(html.card_html(r, titles.get(r.doc, r.doc)))
+        for n in range(1, len(r.passages) + 1):
+            if (p := sources.get((r.rank, n))) is None:
+                continue
+            label = html.passage_label(n, p.section, p.text)
+            with st.expander(label, icon=":material/format_quote:", expanded=(r.rank, n) in cited):
+                st.html(html.passage_html(p.text, p.matched, html.source_anchor(r.rank, n)))
         card_actions(kb, r, query, asked)
 
 

@@ -15,6 +15,9 @@ from html import escape
 
 from kb.model import LEVELS
 from kb.text import truncate, words
+from recommender.guidance import body
+from recommender.service import Recommendation
+from recommender.summary import STRONG, Cited, Summary
 
 KIND_LABELS = {
     "framework": "Framework",
@@ -27,6 +30,7 @@ KIND_LABELS = {
 # Markdown (and Streamlit's label extensions: `:red[...]`, `$math$`) treat these as syntax;
 # CommonMark lets a backslash make any ASCII punctuation literal.
 MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'])")
+FIRST_WORDS = 8  # of a passage, in its label: enough to tell two passages of a section apart
 WORD_CHARS = "A-Za-z'-"  # what counts as a word for the recommender's matched words
 TITLE = (
     '<p class="app-title">Strategy guidance for small businesses</p>'
@@ -90,29 +94,71 @@ def highlight(text: str, words: Iterable[str]) -> str:
     return "".join(out)
 
 
-def card_html(rank: int, title: str, kind: str, level: str | None, doc_title: str,
-              guidance: str, why: str) -> str:  # fmt: skip
-    """The head of a recommendation card: rank, title, badges, guidance and why it matched."""
+def card_html(r: Recommendation, doc_title: str) -> str:
+    """The head of a recommendation card: rank, title, badges, guidance, its worked example,
+    a table row's fields and why it matched. `id="card-N"` is where a citation [N] jumps."""
+    example = (
+        f'<p class="example"><b>Example from the documents:</b> {escape(r.example)}</p>'
+        if r.example
+        else ""
+    )
     return (
-        '<div class="rec">'
-        f'<div class="rec-top"><span class="rec-rank">{rank}</span>'
-        f'<span class="rec-title">{escape(title)}</span></div>'
-        f"{badges(kind, [level], doc_title)}"
-        f'<p class="guidance">{escape(guidance)}</p>'
-        f'<p class="why"><b>Why this:</b> {escape(why)}</p>'
+        f'<div class="rec" id="card-{int(r.rank)}">'
+        f'<div class="rec-top"><span class="rec-rank">{int(r.rank)}</span>'
+        f'<span class="rec-title">{escape(r.title)}</span></div>'
+        f"{badges(r.kind, [r.level], doc_title)}"
+        + (f'<p class="guidance">{escape(r.guidance)}</p>' if r.guidance else "")
+        + example
+        + fields_table(r.fields)
+        + f'<p class="why"><b>Why this:</b> {escape(r.why)}</p>'
         "</div>"
     )
 
 
-def passage_label(number: int, doc_title: str, level: str | None, section: str) -> str:
-    """An expander label naming where a passage comes from (Markdown-escaped)."""
-    where = " · ".join(md_escape(p) for p in (doc_title, level, section) if p)
-    return f"Source {number}: {where}"
+def fields_table(fields: dict[str, str]) -> str:
+    """A table row's columns as a small label/value table (empty when there are none)."""
+    if not fields:
+        return ""
+    rows = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in fields.items())
+    return f'<table class="fields">{rows}</table>'
 
 
-def passage_html(text: str, matched: Iterable[str]) -> str:
+def start_here_html(summary: Summary, shown: set[tuple[int, int]]) -> str:
+    """The short answer above the cards: its sentences, each citing its card, and the card's
+    source passage where that passage is `shown` (one that repeats the guidance is not)."""
+
+    def cite(s: Cited) -> str:
+        rank = int(s.rank)
+        target = source_anchor(rank, s.passage) if (rank, s.passage) in shown else f"card-{rank}"
+        return f'<a class="cite" href="#{target}" title="Recommendation {rank}">[{rank}]</a>'
+
+    sentences = " ".join(f"{escape(s.text)} {cite(s)}" for s in summary.sentences)
+    strong = summary.strength == STRONG
+    return (
+        '<div class="start-here">'
+        '<p class="start-title">Start here '
+        f"{badge(summary.strength, 'match-strong' if strong else 'match-partial')}</p>"
+        f'<p class="start-text">{sentences}</p>'
+        "</div>"
+    )
+
+
+def source_anchor(rank: int, passage: int) -> str:
+    """The id of a card's source passage, as a citation links to it."""
+    return f"card-{int(rank)}-source-{int(passage)}"
+
+
+def passage_label(number: int, section: str, text: str) -> str:
+    """An expander label naming a passage by its own heading and first words (Markdown-escaped),
+    so that two passages of one document never look the same."""
+    opening = truncate(" ".join(body(text).split()[:FIRST_WORDS]), 60)
+    return f"Source {number}: {md_escape(section)} — “{md_escape(opening)}”"
+
+
+def passage_html(text: str, matched: Iterable[str], anchor: str | None = None) -> str:
     """A source passage with the query's words marked (its expander's label names its place)."""
-    return f'<p class="passage">{highlight(text, matched)}</p>'
+    target = f' id="{escape(anchor)}"' if anchor else ""
+    return f'<p class="passage"{target}>{highlight(text, matched)}</p>'
 
 
 def summary_html(count: int, query: str, filters: list[str]) -> str:

@@ -51,5 +51,17 @@ mark {background: #fff1a8; color: #1f2328; padding: 0 .1rem; border-radius: .15r
 .copy-link-btn:hover {color: #1f4e79; text-decoration: underline;}
 .copy-link-note {color: #5f6b7a; font-size: .85rem;}
 .summary {color: #5f6b7a; font-size: .9rem; margin: .2rem 0 .4rem 0;}
+.start-here .start-title {font-size: 1.05rem; font-weight: 650; margin: 0 0 .4rem 0;
+  display: flex; align-items: center; gap: .5rem;}
+.start-text {font-size: 1.02rem; line-height: 1.6; margin: 0;}
+a.cite {text-decoration: none; font-weight: 600; font-size: .85rem; color: #1f4e79;}
+a.cite:hover {text-decoration: underline;}
+.badge.match-strong {background: #e6f4ea; color: #1e7b3a;}
+.badge.match-partial {background: #fff7e0; color: #8a5a00;}
+.example {font-size: .92rem; line-height: 1.5; color: #3d4a5c; margin: 0 0 .45rem 0;
+  padding-left: .6rem; border-left: 3px solid #d8dee6;}
+table.fields {border-collapse: collapse; font-size: .9rem; margin: 0 0 .5rem 0;}
+table.fields td {border-top: 1px solid #e5e9ef; padding: .3rem .6rem .3rem 0; vertical-align: top;}
+table.fields td:first-child {color: #5f6b7a; white-space: nowrap;}
 </style>
 """
