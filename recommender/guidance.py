@@ -31,7 +31,7 @@ EXAMPLE = re.compile(
     r"|\b(the|a|an|this|that|our|their)\s+(small|local|family|independent|hypothetical|"
     r"national|large)?\s*([\w-]+\s+){0,2}?(business|company|startup|firm|shop|store|chain|"
     r"restaurant|bakery|boutique|caf[eé]|agency|retailer|manufacturer|practice|brand)"
-    r"('s|’s)?\b(?!\s+(owners?|models?|goals?|strateg\w*|needs?|processes|landscape)\b)",
+    r"('s|’s)?\b(?!\s+(owners?|models?|goals?|strateg\w*|needs?(?!\s+to)|processes|landscape)\b)",
     re.I,
 )
 # A table row read as text: two or more "label: value" fields joined by ";".
@@ -82,10 +82,12 @@ def body(text: str) -> str:
     return text.split(" — ", 1)[1] if " — " in text[:80] else text
 
 
-def repeats(passage: str, guidance: str) -> bool:
-    """Whether a passage says nothing beyond the guidance (its item title aside): such a
-    source is not shown under it a second time."""
-    return " ".join(body(passage).split()) in " ".join(guidance.split())
+def says_more(passage: str, guidance: str, fields: dict[str, str]) -> bool:
+    """Whether a source passage adds to what its card already says: not when it is all in
+    the guidance (its item title aside), nor when it is the table row the card's fields show."""
+    if fields and ROW_GLUE.search(body(passage)):
+        return False
+    return " ".join(body(passage).split()) not in " ".join(guidance.split())
 
 
 def whole_sentences(texts: list[str]) -> list[Sentence]:

@@ -297,7 +297,7 @@ class Recommender:
             doc=concept.doc,
             section=concept.section,
             level=concept.level,
-            guidance=said.text or fields_text(concept.fields),
+            guidance=said.text,  # a table row with no prose of its own shows its fields instead
             passages=passages,
             concept=concept.id,
             definition=concept.definition,
@@ -356,11 +356,6 @@ class Card:
     parts: tuple[list[str], np.ndarray] | None  # a longer question's sentences and vectors
     shown: set[str] = field(default_factory=set)  # guidance sentences already on a card
     led: set[int] = field(default_factory=set)  # chunk rows an earlier card led with
-
-
-def fields_text(fields: dict[str, str]) -> str:
-    """A table row's columns as sentences, for a row with no prose of its own to quote."""
-    return " ".join(f"{label}: {value.rstrip('.')}." for label, value in fields.items())
 
 
 def query_model(kb: KnowledgeBase) -> str:

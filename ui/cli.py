@@ -13,12 +13,16 @@ import textwrap
 import traceback
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from kb.errors import KBError, UsageError
 from kb.model import KINDS, LEVELS
 from kb.text import sentences, strip_control, truncate
+
+if TYPE_CHECKING:  # the recommender is imported only by the commands that answer
+    from recommender.service import Answer
 
 KB_DIR_HELP = "KB folder (default: $KB_DIR, else data/kb)."
 
@@ -317,19 +321,20 @@ PASSAGE_CHARS = 300  # the best passage under a card, cut at a sentence's end
 INDENT = "   "
 
 
-def render_answer(answer, doc_titles: dict[str, str] | None = None) -> None:
+def render_answer(answer: Answer, doc_titles: dict[str, str] | None = None) -> None:
     """An answer for a person: the short answer first when there is one, then each card with
     its document, guidance, best passage and why; or one sentence saying nothing fits."""
+    from recommender.guidance import says_more
+
     titles = doc_titles or {}
     if answer.notice:
         say(f"note: {answer.notice}", err=True)
     if answer.abstained:
         say(no_match_sentence(answer.reason))
         return
-    summary = getattr(answer, "summary", None)
-    if summary is not None and getattr(summary, "sentences", None):
-        say(f"Start here ({getattr(summary, 'strength', None) or 'summary'}):")
-        for sentence in summary.sentences:
+    if answer.summary:
+        say(f"Start here ({answer.summary.strength}):")
+        for sentence in answer.summary.sentences:
             say(wrapped(f"{sentence.text} [{sentence.rank}]", "  "))
         say()
     for n, rec in enumerate(answer.recommendations):
@@ -340,8 +345,14 @@ def render_answer(answer, doc_titles: dict[str, str] | None = None) -> None:
         say(wrapped(f"From: {where}" + (f" › {rec.section}" if rec.section else ""), INDENT))
         if rec.guidance:
             say(wrapped(rec.guidance, INDENT))
-        if rec.passages:
-            say(wrapped(f"“{whole_sentences(rec.passages[0].text)}”", INDENT))
+        if rec.example:
+            say(wrapped(f"Example from the documents: {rec.example}", INDENT))
+        for label, value in rec.fields.items():
+            say(wrapped(f"{label}: {value}", INDENT))
+        # the best passage that says more than the guidance or fields above it
+        more = [p for p in rec.passages if says_more(p.text, rec.guidance, rec.fields)]
+        if more:
+            say(wrapped(f"“{whole_sentences(more[0].text)}”", INDENT))
         if rec.why:
             say(wrapped(f"Why: {rec.why}", INDENT))
 

@@ -171,11 +171,16 @@ def first_card(page):
     return card
 
 
-def open_first_source(card):
+def open_first_source(page):
+    """The first source passage under the cards, its expander opened unless "Start here"
+    opened it already (a card whose passages all repeat its guidance shows none)."""
     from playwright.sync_api import expect
 
-    card.locator('[data-testid="stExpander"] summary').first.click()
-    passage = card.locator(".passage").first
+    expander = page.locator('[class*="st-key-card-"] [data-testid="stExpander"] details').first
+    expect(expander).to_be_attached(timeout=WAIT_MS)
+    if expander.get_attribute("open") is None:
+        expander.locator("summary").click()
+    passage = expander.locator(".passage")
     expect(passage).to_be_visible(timeout=WAIT_MS)
     return passage
 
@@ -225,7 +230,7 @@ def test_a_typed_situation_gets_a_card_with_its_source_passage(
     card = first_card(page)
     expect(card.locator(".guidance")).not_to_be_empty()
     expect(card.locator(".why")).to_contain_text("Why this")
-    passage = open_first_source(card)
+    passage = open_first_source(page)
     assert len(passage.inner_text().strip()) > 40
     assert_a_passage_of_the_documents(passage, real_kb)
     shown = int(re.match(r"\d+", page.locator(".summary").inner_text()).group())
@@ -239,14 +244,36 @@ def test_a_typed_situation_gets_a_card_with_its_source_passage(
     assert screenshot.stat().st_size > 20_000
 
 
+def test_start_here_cites_the_cards_and_each_citation_lands_on_its_source(server: str, page):
+    from playwright.sync_api import expect
+
+    page.goto(f"{server}/?q={quote(SITUATION)}")
+    first_card(page)
+    start = page.locator(".start-here")
+    expect(start).to_contain_text("Start here")
+    expect(start.locator(".badge")).to_have_text(re.compile(r"strong match|partial match"))
+    cites = start.locator("a.cite")
+    assert 1 <= cites.count() <= 4
+    targets = [cites.nth(i).get_attribute("href") for i in range(cites.count())]
+    for target in targets:
+        assert re.fullmatch(r"#card-\d+(-source-\d+)?", target)
+        expect(page.locator(target)).to_have_count(1)  # every citation has its place
+        number = re.match(r"#card-(\d+)", target).group(1)
+        expect(cites.nth(targets.index(target))).to_have_text(f"[{number}]")
+    cites.last.click()
+    assert urlparse(page.url).fragment == targets[-1][1:]
+    expect(page.locator(targets[-1])).to_be_in_viewport(timeout=WAIT_MS)
+    expect(page.locator(targets[-1])).to_be_visible()
+
+
 def test_a_shared_link_shows_its_results_without_typing(server: str, page, real_kb):
     from playwright.sync_api import expect
 
     page.goto(f"{server}/?q={quote(SHARED)}")
-    card = first_card(page)
+    first_card(page)
     expect(page.get_by_label("Describe your situation")).to_have_value(SHARED)
     expect(page.locator(".summary")).to_contain_text(SHARED)
-    assert_a_passage_of_the_documents(open_first_source(card), real_kb)
+    assert_a_passage_of_the_documents(open_first_source(page), real_kb)
 
 
 def test_a_deep_link_right_after_start_is_answered_without_a_long_wait(

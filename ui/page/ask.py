@@ -17,7 +17,7 @@ from kb import feedback
 from kb.errors import UsageError
 from kb.store import KnowledgeBase, resolve_kb_dir
 from recommender import Recommendation, Recommender
-from recommender.guidance import repeats
+from recommender.guidance import says_more
 from recommender.service import Passage
 from ui.page import html
 from ui.page.load import cached_answer, doc_titles
@@ -278,12 +278,12 @@ def results(
             reason = answer.reason or "no concept matches the chosen level and document"
             st.html(html.abstention_html(reason, list(titles.values()), bool(filters)))
         return
-    # A passage that says no more than its card's guidance is left out rather than shown twice.
+    # A passage that says no more than its card already does is left out, not shown twice.
     sources = {
         (r.rank, n): p
         for r in answer.recommendations
         for n, p in enumerate(r.passages, start=1)
-        if not repeats(p.text, r.guidance)
+        if says_more(p.text, r.guidance, r.fields)
     }
     if answer.summary:
         with st.container(border=True, key="start-here"):
