@@ -15,23 +15,40 @@ from dataclasses import dataclass, field
 from kb.text import sentences
 from recommender.lexical import TOKEN, content_stems, stem, stems
 
-# Sentences that advise rather than describe: modal verbs of obligation and imperatives.
+# Sentences that tell the owner what to do: an imperative at the start ("Involve employees",
+# "Actively research"), or a modal of obligation anywhere ("SMBs should", "it is crucial
+# to"). A verb in the middle of a description ("regulations create...") is not advice.
+IMPERATIVE = (
+    r"invest|involve|establish|develop|prioriti[sz]e|avoid|begin|build|foster|cultivate|"
+    r"encourage|track|define|identify|align|measure|use|adopt|balance|embrace|create|start|"
+    r"focus|consider|ensure|make|set|talk|ask|train|test|review|map|document|plan|choose|"
+    r"communicate|implement|monitor|evaluate|assess|analy[sz]e|engage|seek|explore|keep|"
+    r"leverage|conduct|provide|offer|celebrate|empower|pilot|automate|integrate|regularly|"
+    r"clearly|actively|continuously|proactively|carefully|don[’']t|do not|never|always"
+)
 ADVICE = re.compile(
-    r"\b(should|must|need to|needs to|ensure|start|focus on|consider|invest|involve|"
-    r"establish|develop|prioriti[sz]e|avoid|begin|build|foster|cultivate|encourage|track|"
-    r"define|identify|align|measure|use|adopt|balance|embrace|create)\b",
+    rf"^({IMPERATIVE})\b"
+    r"|\b(should|must|need to|needs to|ought to|have to|has to|make sure|"
+    r"(it is|it’s|it's|is|are) (crucial|essential|important|vital|critical|key|wise) to|"
+    r"consider|ensure|focus on|prioriti[sz]e|avoid|start (by|with)|begin (by|with))\b",
     re.I,
 )
 # A worked example: introduced as one, or about one particular business ("the landscaping
-# business", "a small accounting firm could", "The SaaS startup's") rather than SMBs at large.
+# business", "a small accounting firm could", "The SaaS startup's", "the bakery") rather than
+# SMBs at large or "a business context". A generic noun needs a word before it that names
+# the business; a trade noun stands alone.
 EXAMPLE = re.compile(
     r"^(for example|for instance|e\.g\.|imagine|suppose|in this case)\b"
     r"|^(consider|take)\s+(a|an|the|this|one)\b"
     r"|\b(for example|for instance)\b"
-    r"|\b(the|a|an|this|that|our|their)\s+(small|local|family|independent|hypothetical|"
-    r"national|large)?\s*([\w-]+\s+){0,2}?(business|company|startup|firm|shop|store|chain|"
-    r"restaurant|bakery|boutique|caf[eé]|agency|retailer|manufacturer|practice|brand)"
-    r"('s|’s)?\b(?!\s+(owners?|models?|goals?|strateg\w*|needs?(?!\s+to)|processes|landscape)\b)",
+    r"|\b(the|a|an|this|that|our|their)\s+"
+    r"(((?!(entire|whole|same|overall|broader|modern|strategic|individual|own|particular|"
+    r"typical|average|small-business)\b)[\w-]+\s+){1,2}?"
+    r"(business|company|startup|firm|shop|store|chain|practice|brand)"
+    r"|([\w-]+\s+){0,2}?(restaurant|bakery|boutique|caf[eé]|retailer|manufacturer|salon|"
+    r"clinic))"
+    r"('s|’s)?\b(?!\s+(owners?|models?|goals?|strateg\w*|needs?(?!\s+to)|processes|"
+    r"landscape|context)\b)",
     re.I,
 )
 # A table row read as text: two or more "label: value" fields joined by ";".

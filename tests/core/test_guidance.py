@@ -123,5 +123,20 @@ def test_summary_takes_second_sentences_when_few_cards_say_something() -> None:
     ]
 
 
+def test_summary_prefers_a_lower_cards_advice_to_description() -> None:
+    cards = [
+        card("Suppliers often set the terms for small shops."),
+        card("Prices rise when one buyer takes most of the output."),
+        card("Growth slows when every plan copies the market leader."),
+        card("Owners should find a second buyer before the contract ends."),
+    ]
+    summary = summarise(cards, 0.0)
+    assert summary is not None
+    assert summary.sentences[0].text == "Suppliers often set the terms for small shops."
+    assert [s.rank for s in summary.sentences] == [1, 2, 4]  # description only to reach two
+    cards[1] = card("Owners must agree a written price for the whole season.")
+    assert [s.rank for s in summarise(cards, 0.0).sentences] == [2, 4]  # advice alone
+
+
 def test_no_summary_without_a_sentence_to_quote() -> None:
     assert summarise([card("Aspect: Cost; With: Low; Without: High")], 1.0) is None
