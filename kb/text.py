@@ -21,6 +21,8 @@ MARKUP = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>|</?[A-Za-z][^<>]{0,200}
 # "e.g. the" and "3.5 million" stay whole.
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"(])")
 ELLIPSIS = "…"
+# A table row read as text: two or more "label: value" fields joined by ";".
+ROW_GLUE = re.compile(r"(^|;\s)[^:;.]{1,60}:\s[^;]*;\s*[^:;.]{1,60}:\s")
 # How much of a question is read (longer input is cut, with a notice; the model reads 256
 # tokens): the recommender cuts there, and a vote keeps no more of it.
 MAX_QUERY_CHARS = 2000
@@ -57,6 +59,12 @@ def normalise(text: str) -> str:
 def sentences(text: str, min_chars: int = 0) -> list[str]:
     """The sentences of a text, stripped; shorter ones than `min_chars` are left out."""
     return [s.strip() for s in SENTENCE_END.split(text) if len(s.strip()) > min_chars]
+
+
+def is_table_row(text: str) -> bool:
+    """Whether a text is (or holds) a table row glued into a line ("Aspect: ROI; With: High;
+    Without: Low"): never shown as prose, only as the row's fields."""
+    return bool(ROW_GLUE.search(text))
 
 
 def truncate(text: str, limit: int) -> str:

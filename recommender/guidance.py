@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kb.text import sentences
+from kb.text import is_table_row, sentences
 from recommender.lexical import TOKEN, content_stems, stem, stems
 
 # Sentences that tell the owner what to do: an imperative at the start ("Involve employees",
@@ -51,8 +51,6 @@ EXAMPLE = re.compile(
     r"landscape|context)\b)",
     re.I,
 )
-# A table row read as text: two or more "label: value" fields joined by ";".
-ROW_GLUE = re.compile(r"(^|;\s)[^:;.]{1,60}:\s[^;]*;\s*[^:;.]{1,60}:\s")
 SENTENCE_END = re.compile(r"[.!?][\"”’)]*$")
 MIN_SENTENCE_CHARS = 20  # shorter pieces are headings or fragments, not advice
 MAX_CHARS = 420  # a card's guidance: about three lines; whole sentences only, never cut
@@ -89,7 +87,7 @@ def is_fragment(sentence: str) -> bool:
         len(sentence) <= MIN_SENTENCE_CHARS
         or sentence.rstrip().endswith(":")
         or not SENTENCE_END.search(sentence.rstrip())
-        or bool(ROW_GLUE.search(sentence))
+        or is_table_row(sentence)
         or not (sentence[:1].isupper() or sentence[:1] in '“"(')
     )
 
@@ -102,7 +100,7 @@ def body(text: str) -> str:
 def says_more(passage: str, guidance: str, fields: dict[str, str]) -> bool:
     """Whether a source passage adds to what its card already says: not when it is all in
     the guidance (its item title aside), nor when it is the table row the card's fields show."""
-    if fields and ROW_GLUE.search(body(passage)):
+    if fields and is_table_row(body(passage)):
         return False
     return " ".join(body(passage).split()) not in " ".join(guidance.split())
 

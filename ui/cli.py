@@ -19,7 +19,7 @@ import click
 
 from kb.errors import KBError, UsageError
 from kb.model import KINDS, LEVELS
-from kb.text import sentences, strip_control, truncate
+from kb.text import is_table_row, sentences, strip_control, truncate
 
 if TYPE_CHECKING:  # the recommender is imported only by the commands that answer
     from recommender.service import Answer
@@ -479,7 +479,10 @@ def show(name, kb_dir, as_json) -> None:
         )
         return
     say(f"{c.title}  [{c.kind}; {', '.join(c.levels) or 'no level'}]")
-    say(f"\n{c.definition}\n")
+    if c.fields and is_table_row(c.definition):
+        say()  # a table row's definition is its fields: the table below
+    else:
+        say(f"\n{c.definition}\n")
     if c.fields:
         say("In the documents' comparison:")
         for line in field_table(c.fields):
@@ -488,7 +491,8 @@ def show(name, kb_dir, as_json) -> None:
     for s in c.sources:
         say(f"  - {d.documents.get(s.doc, s.doc)} / {s.section} ({s.level or '-'})")
     for p in d.passages[:3]:
-        say(f'    "{short(p.text)}"')
+        if not (c.fields and is_table_row(p.text)):
+            say(f'    "{short(p.text)}"')
     if c.references:
         say("References:")
         for r in c.references:

@@ -14,152 +14,15 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import signal
-import socket
-import subprocess
-import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlparse
 
-import pytest
-
+from tests.e2e.conftest import SECRET, WAIT_MS, serve
 from tests.model.test_app import HOSTILE, SCRIPT
 
-REPO = Path(__file__).resolve().parents[2]
-STREAMLIT = REPO / ".venv" / "bin" / "streamlit"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SITUATION = "We automated our invoicing last year but it has not saved us any money or time."
 SHARED = "our team pushes back on every new tool we introduce"
-# Overall limits for conditions polled for: stops for a hung server, many times what the
-# start (about 10 s) or an answer (a few seconds) takes on a busy machine.
-STARTUP_SECONDS = 900
-WAIT_MS = 600_000
 FIRST_ANSWER_MS = 15_000  # a fresh server's first answer; the model used to take 30 s alone
-
-
-SECRET = "the e2e maintainer secret"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"streamlit exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    pytest.fail(f"streamlit did not answer within {STARTUP_SECONDS}s:\n{log.read_text()[-3000:]}")
-
-
-@contextmanager
-def serve(kb_dir: Path, workdir: Path) -> Iterator[str]:
-    """`streamlit run app.py` over `kb_dir` on a free port; yields its base URL, then stops it."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = workdir / "streamlit.log"
-    env = {**os.environ, "KB_DIR": str(kb_dir), "DOCS_DIR": str(workdir / "docs")}
-    env["HF_HUB_OFFLINE"] = "1"
-    env["KB_MAINTAINER_SECRET"] = SECRET
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [
-                str(STREAMLIT),
-                "run",
-                str(REPO / "app.py"),
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--server.fileWatcherType",
-                "none",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: stopped whole, and only it
-        )
-    try:
-        wait_until_healthy(url, proc, log)
-        yield url
-    finally:
-        stop(proc)
-
-
-@pytest.fixture(scope="module")
-def server(real_kb, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The page over copies of the session KB and its documents folder (uploads go there)."""
-    workdir = tmp_path_factory.mktemp("e2e")
-    shutil.copytree(real_kb.docs, workdir / "docs")
-    with serve(real_kb.copy_to(workdir / "kb"), workdir) as url:
-        yield url
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=15)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        message = "Debian's chromium is not installed: run `make browser` (make test does)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.dialogs = dialogs
-    yield page
-    context.close()
 
 
 def first_card(page):

@@ -1,59 +1,19 @@
 """End to end: the Frameworks view in headless Chromium (issue 27): a search by purpose, a
 search that finds nothing, and a concept's own link.
 
-The server and the browser are started as in tests/e2e/test_e2e.py (its `serve`, over a copy
-of the session KB `real_kb`: the bundled model, untrained; Debian's chromium, never a
-downloaded one), and stopped at the end, always.
+The server and the browser are tests/e2e/conftest.py's.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from collections.abc import Iterator
 from urllib.parse import parse_qs, quote, urlparse
 
-import pytest
-
-from tests.e2e.test_e2e import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, serve
+from tests.e2e.conftest import WAIT_MS
 
 SEARCH = "Search by name or purpose"
 PURPOSE = "something to measure automation payoff"  # names no concept: found by meaning
 UNKNOWN = "swot"  # a framework the documents never mention
-
-
-@pytest.fixture(scope="module")
-def server(real_kb, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    workdir = tmp_path_factory.mktemp("e2e-frameworks")
-    shutil.copytree(real_kb.docs, workdir / "docs")
-    with serve(real_kb.copy_to(workdir / "kb"), workdir) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        message = "Debian's chromium is not installed: run `make browser` (make test does)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def settled(page) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from html import escape
 
 from kb.model import LEVELS
-from kb.text import truncate, words
+from kb.text import is_table_row, truncate, words
 from recommender.guidance import body
 from recommender.service import Recommendation
 from recommender.summary import STRONG, Cited, Summary
@@ -202,9 +202,9 @@ def concept_html(title: str, kind: str, levels: list[str], definition: str,
         '<div class="detail">',
         f'<p class="detail-title">{escape(title)}</p>',
         badges(kind, levels),
-        "<h4>Definition</h4>",
-        f"<p>{escape(definition) or '—'}</p>",
     ]
+    if not (fields and is_table_row(definition)):  # a table row's definition is its fields
+        parts += ["<h4>Definition</h4>", f"<p>{escape(definition) or '—'}</p>"]
     if fields:
         rows = "".join(
             f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in fields.items()
