@@ -315,3 +315,40 @@ def test_exactly_the_labelled_image_descriptions_are_removed() -> None:
 )
 def test_body_paragraphs_that_mention_images_or_scenes_stay(body: str) -> None:
     assert body in "\n".join(cleaned_text(p) for p in sorted(DOCS.glob("*.txt")))
+
+
+# The pop-up pattern before issue 28 (a lazy `.+?` per head: quadratic); the linear scan in
+# `lift_popups` must read every line exactly as it did.
+_REGEX_POPUP = re.compile(
+    r"\s*\bMeaning\s*[●→]\s*(?P<definition>(?:\b(?:e\.g|i\.e|vs|cf|approx|incl|esp|Dr|Mr|Mrs"
+    r"|Ms|St)\.|.)+?[.!?])(?=\s|$)"
+)
+_PIECES = ["Meaning", " ", "●", "→", ".", "!", "?", "e.g.", "i.e.", "Mr.", "Mrs.", "St.", "x"]
+_PIECES += ["Word", "vs.", "e", "g", "\t", "a b", "Dr", "the"]
+
+
+def test_the_linear_popup_scan_reads_lines_as_the_regex_did() -> None:
+    import random
+
+    from ingest.clean import lift_popups, normalise_dashes, popup_term
+
+    def by_regex(line: str):
+        terms = []
+
+        def lift(match: re.Match) -> str:
+            definition = normalise_dashes(match.group("definition").strip())
+            if term := popup_term(line[: match.start()], definition):
+                terms.append((term, definition))
+            return ""
+
+        return _REGEX_POPUP.sub(lift, line), terms
+
+    rng = random.Random(28)
+    lines = ["".join(rng.choices(_PIECES, k=rng.randint(0, 14))) for _ in range(3000)]
+    lines += [SMB_GROWTH_RAW] + [
+        raw
+        for path in (SOCIO, OVER, ALIGN)
+        for raw in path.read_text(encoding="utf-8").splitlines()
+    ]
+    for line in lines:
+        assert lift_popups(line) == by_regex(line), line
