@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kb import disk
 from kb.text import sha256_text
 
 EXPORTS = Path("models") / "onnx"  # inside a KB folder
@@ -118,15 +119,26 @@ def export(model, root: Path, location: str) -> Path | None:
         def forward(self, *tensors):
             return self.model(dict(zip(inputs, tensors)))["sentence_embedding"]
 
-    axes = {name: {0: "batch", 1: "tokens"} for name in inputs} | {"embedding": {0: "batch"}}
     tmp = folder.with_name(f".tmp-{folder.name}-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    # a failed export (a full disk: one line) leaves no 20 MB temporary folder behind
+    with disk.writing(folder.parent, f"the ONNX export of {location}", leftover=tmp):
+        tmp.mkdir(parents=True)
+        write_export(model, Pipeline(), features, inputs, tmp, location)
+        os.replace(tmp, folder)
+    return folder
+
+
+def write_export(model, pipeline, features, inputs: list[str], tmp: Path, location: str) -> None:
+    """The graph, the tokenizer and the settings of an export, into the folder `tmp`."""
+    import torch
+
+    axes = {name: {0: "batch", 1: "tokens"} for name in inputs} | {"embedding": {0: "batch"}}
     model.eval()
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the tracer's notes on the model's code, not ours
         torch.onnx.export(
-            Pipeline(),
+            pipeline,
             tuple(features[name] for name in inputs),
             str(tmp / GRAPH),
             input_names=inputs,
@@ -142,8 +154,6 @@ def export(model, root: Path, location: str) -> Path | None:
         "dimensions": embedding_width(model),
     }
     (tmp / SETTINGS).write_text(json.dumps(settings, indent=2), encoding="utf-8")
-    os.replace(tmp, folder)
-    return folder
 
 
 def embedding_width(model) -> int:
@@ -153,9 +163,10 @@ def embedding_width(model) -> int:
 
 
 def prune(root: Path, keep: set[str]) -> None:
-    """Remove the exports of models no kept version reads with (`keep`: their locations)."""
+    """Remove the exports of models no kept version reads with (`keep`: their locations).
+    Temporary folders are left to `kb.disk.sweep`, which knows whether their writer runs."""
     wanted = {identity(location) for location in keep}
     exports = Path(root) / EXPORTS
     for folder in exports.iterdir() if exports.is_dir() else []:
-        if folder.name not in wanted:
+        if folder.name not in wanted and not folder.name.startswith("."):
             shutil.rmtree(folder, ignore_errors=True)

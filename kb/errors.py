@@ -34,3 +34,8 @@ class ModelMismatch(KBError):
 
 class KBBusy(KBError):
     pass
+
+
+class DiskFull(KBError):
+    """No space left to write a KB file or a model: one line names the folder and its disk
+    (`kb.disk.writing`); what was half written is removed."""

@@ -18,7 +18,9 @@ from kb.store import resolve_kb_dir
 from kb.text import MAX_QUERY_CHARS
 
 FILE = "feedback.sqlite"
-SCHEMA_VERSION = 1
+# 2: no index on (query, concept): nothing looked votes up by it, and it held every question
+# a second time (half of a 168 MB file at 20,000 long questions)
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -29,10 +31,16 @@ CREATE TABLE IF NOT EXISTS feedback (
     vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
     kb_version TEXT
 );
-CREATE INDEX IF NOT EXISTS feedback_query ON feedback (query, concept);
 """
 UP, DOWN = 1, -1
-MAX_VOTES = 20_000  # the newest votes kept: the file stays a few MB, however busy the page
+MAX_VOTES = 20_000  # the newest votes kept, at most
+# The votes file's pages in use, at most. Rows alone did not bound it: 20,000 votes on
+# 2,000-character questions took 168 MB. 8 MB holds about 20,000 votes on questions of 300
+# characters, or about 1,800 on the longest (`MAX_QUERY_CHARS` two-byte characters); past
+# it the oldest votes go first, as past `MAX_VOTES` (measured: tests/core/test_storage_safety.py).
+MAX_VOTES_BYTES = 8 << 20
+TRIM_TO = 0.75  # a trim keeps the newest votes up to this share of the cap, not one vote a time
+ROW_BYTES = 64  # a vote's bytes besides its texts (id, time, vote, version), about
 
 
 class FeedbackUnavailable(KBError):
@@ -51,17 +59,61 @@ class Vote:
     kb_version: str | None
 
 
-def connect(kb_dir: str | Path | None = None) -> sqlite3.Connection:
-    """Open (and on first use create) the feedback database of a KB folder."""
+def connect(kb_dir: str | Path | None = None, write: bool = False) -> sqlite3.Connection:
+    """Open (and on first use create) the feedback database of a KB folder; a writer also
+    brings a file of an older schema up to date (a reader leaves it as it is, so a
+    read-only KB still shows its votes)."""
     root = resolve_kb_dir(kb_dir)
     root.mkdir(parents=True, exist_ok=True)
     # A page with several sessions may vote at once: wait for the writer rather than fail.
     db = sqlite3.connect(root / FILE, timeout=10)
-    if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version == 0:
         with db:
             db.executescript(SCHEMA)
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    elif version < SCHEMA_VERSION and write:
+        upgrade(db)
     return db
+
+
+def upgrade(db: sqlite3.Connection) -> None:
+    """A file of schema 1: its index dropped, its votes trimmed to the byte cap, and the
+    space given back to the disk (once)."""
+    with db:
+        db.execute("DROP INDEX IF EXISTS feedback_query")
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        trim(db)
+    db.execute("VACUUM")
+
+
+def used_bytes(db: sqlite3.Connection) -> int:
+    """The bytes of the file's pages that hold something (freed pages are reused first)."""
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    free = db.execute("PRAGMA freelist_count").fetchone()[0]
+    return (pages - free) * db.execute("PRAGMA page_size").fetchone()[0]
+
+
+def trim(db: sqlite3.Connection) -> None:
+    """Past `MAX_VOTES_BYTES` in use, drop the oldest votes, keeping the newest ones whose
+    bytes come to `TRIM_TO` of it (rows' texts weighed by what the pages in use hold)."""
+    used = used_bytes(db)
+    if used <= MAX_VOTES_BYTES:
+        return
+    weight = (
+        "length(CAST(query AS BLOB)) + length(CAST(title AS BLOB)) + "
+        f"length(CAST(concept AS BLOB)) + {ROW_BYTES}"
+    )
+    total = db.execute(f"SELECT SUM({weight}) FROM feedback").fetchone()[0] or 0
+    keep = total * (MAX_VOTES_BYTES * TRIM_TO) / used
+    oldest_kept = db.execute(
+        f"SELECT MIN(id) FROM (SELECT id, SUM({weight}) OVER (ORDER BY id DESC) AS newer "
+        "FROM feedback) WHERE newer <= ?",
+        (keep,),
+    ).fetchone()[0]
+    if oldest_kept is None:  # the newest vote alone is over: it is kept all the same
+        oldest_kept = db.execute("SELECT MAX(id) FROM feedback").fetchone()[0]
+    db.execute("DELETE FROM feedback WHERE id < ?", (oldest_kept,))
 
 
 def unavailable(root: Path, exc: Exception) -> FeedbackUnavailable:
@@ -107,7 +159,7 @@ def record(
         kb_version,
     )
     try:
-        with closing(connect(kb_dir)) as db, db:
+        with closing(connect(kb_dir, write=True)) as db, db:
             db.execute(
                 "INSERT INTO feedback (ts, query, concept, title, vote, kb_version) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -118,6 +170,7 @@ def record(
                 "DELETE FROM feedback WHERE id <= (SELECT MAX(id) FROM feedback) - ?",
                 (MAX_VOTES,),
             )
+            trim(db)  # and the oldest go once the file's bytes reach theirs
     except (sqlite3.Error, OSError) as exc:
         raise unavailable(resolve_kb_dir(kb_dir), exc) from exc
     return row

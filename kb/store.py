@@ -14,22 +14,21 @@ complete version; a crash at any moment leaves the previous version current.
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import shutil
 import sqlite3
+import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from kb import disk
 from kb import vectors as vector_index
-from kb.errors import KBCorrupt, KBError, KBNotFound, UsageError
+from kb.errors import DiskFull, KBCorrupt, KBNotFound, UsageError
 from kb.learned import EMPTY, TrainingRecord
 from kb.model import (
     Block,
@@ -57,7 +56,6 @@ from kb.versions import (
 )
 
 SCHEMA_VERSION = 2  # 2: sections, glossary and refs live in documents.structure only
-DISK_FULL_MARGIN = 1024 * 1024  # less free space than this after a failed write: the disk is full
 FILES = ("kb.sqlite", "vectors.faiss", "concepts.npy", "calibration.npz", "training.json")
 
 SCHEMA = """
@@ -136,7 +134,7 @@ def write_version(
     tmp = root / "versions" / f".tmp-{version}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
-    with removed_on_failure(tmp, root):
+    with disk.writing(root, "the new version", leftover=tmp, after=UNTOUCHED):
         write_sqlite(tmp / "kb.sqlite", documents, chunks, concepts)
         index, index_info = vector_index.build(chunk_vectors)
         vector_index.save(index, tmp / "vectors.faiss")
@@ -158,35 +156,18 @@ def write_version(
         fsync_dir(tmp)
     os.rename(tmp, version_dir(root, version))
     fsync_dir(root / "versions")
-    write_durably(root / "CURRENT", version + "\n")
-    record_published(root, version, before)
+    # CURRENT unwritten, the renamed folder was never published: the next publish prunes it
+    with disk.writing(root, "the new version", after=UNTOUCHED):
+        write_durably(root / "CURRENT", version + "\n")
+    try:
+        record_published(root, version, before)
+    except DiskFull as exc:  # published all the same: only the record for pruning is behind
+        print(f"warning: {exc}", file=sys.stderr)
     prune(root, version)
     return version
 
 
-@contextmanager
-def removed_on_failure(tmp: Path, root: Path) -> Iterator[None]:
-    """A failed write leaves no temp folder behind; a full disk is said in one line."""
-    try:
-        yield
-    except BaseException as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if isinstance(exc, (OSError, RuntimeError, sqlite3.Error)) and disk_full(exc, root):
-            raise KBError(
-                f"the disk is full: no space left to write the new version in {root} "
-                "(the current one is untouched); free some space and ingest again"
-            ) from exc
-        raise
-
-
-def disk_full(exc: Exception, root: Path) -> bool:
-    """Whether a failed write ran out of space (numpy and FAISS say so only in numbers)."""
-    if getattr(exc, "errno", None) == errno.ENOSPC:
-        return True
-    try:
-        return shutil.disk_usage(root).free < DISK_FULL_MARGIN
-    except OSError:
-        return False
+UNTOUCHED = "the current one is untouched; free some space and ingest again"
 
 
 def write_sqlite(path: Path, documents, chunks, concepts) -> None:

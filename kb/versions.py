@@ -14,6 +14,7 @@ import re
 import shutil
 from pathlib import Path
 
+from kb import disk
 from kb.errors import KBCorrupt
 from kb.text import sha256_file, sha256_sample, sha256_text
 
@@ -57,13 +58,18 @@ def next_version(root: Path) -> str:
 
 
 def write_durably(path: Path, text: str) -> None:
-    """Write a file so that it is either absent, old or complete: temp file, fsync, replace."""
+    """Write a file so that it is either absent, old or complete: temp file, fsync, replace.
+
+    Raises:
+        DiskFull: no space left; the temp file is removed and `path` is as it was.
+    """
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    with disk.writing(path.parent, path.name, leftover=tmp):
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
     fsync_dir(path.parent)
 
 
@@ -119,20 +125,20 @@ def prune(root: Path, keep: str) -> None:
     for old in (root / "versions").glob("v[0-9]*"):
         if old.is_dir() and old.name not in kept:
             shutil.rmtree(old, ignore_errors=True)
-    for tmp in (root / "versions").glob(".tmp-*"):
-        pid = tmp.name.rsplit("-", 1)[-1]
-        if not pid.isdigit() or not pid_alive(int(pid)):
-            shutil.rmtree(tmp, ignore_errors=True)
+    sweep_temporary(root)
 
 
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+# Where a writer keeps its temporary folders (`.tmp-<name>-<pid>`) in a KB folder: versions
+# being written, trained models being saved (`learn.finetune`), ONNX exports (`kb.encoder`).
+TEMPORARY = ("versions", "models", "models/onnx")
+
+
+def sweep_temporary(root: Path) -> list[Path]:
+    """Remove what killed writers left: temporary folders in `TEMPORARY` and the temp files
+    of `write_durably` (`.CURRENT.<pid>.tmp`), each only once its writer is gone (see
+    `kb.disk.sweep`); a live ingest, training or export keeps its own."""
+    gone = [path for sub in TEMPORARY for path in disk.sweep(root / sub)]
+    return gone + disk.sweep(root, ".*.tmp")
 
 
 def referenced_models(root: Path) -> set[str]:

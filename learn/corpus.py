@@ -95,15 +95,35 @@ def read_items(folder: Path) -> tuple[list[Item], list[str]]:
     items: list[Item] = []
     problems: list[str] = []
     for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        try:
+            # undecodable bytes kept as lone surrogates, so one bad byte costs its line only
+            text = path.read_bytes().decode("utf-8", errors="surrogateescape")
+        except OSError as exc:
+            problems.append(f"{path.name}: cannot be read ({exc.strerror or exc})")
+            continue
+        for n, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
             where = f"{path.name}:{n}"
+            bad = not_utf8(line)
+            if bad:
+                problems.append(f"{where}: {bad}")
+                continue
             try:
                 items.append(parse_item(json.loads(line), where))
             except (ValueError, TypeError) as exc:
                 problems.append(f"{where}: {exc}")
     return items, problems
+
+
+def not_utf8(line: str) -> str | None:
+    """What is wrong with a line decoded with `surrogateescape`, if it held bytes that are
+    not UTF-8 (a Latin-1 'é' saved by another editor); None for a good line."""
+    for column, char in enumerate(line, start=1):
+        if "\udc80" <= char <= "\udcff":
+            byte = ord(char) - 0xDC00
+            return f"not valid UTF-8 (byte 0x{byte:02x} at column {column}); save the file as UTF-8"
+    return None
 
 
 def parse_item(row: object, where: str) -> Item:

@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kb import disk
 from kb.embed import EMBEDDINGS, MODELS, Embedder, EmbeddingCache, model_key_of, model_name
 from kb.learned import Item
 from kb.model import RECOMMENDABLE, Chunk, Concept
@@ -223,8 +224,9 @@ class Layers:
 
         tmp = path.with_name(f".tmp-{path.name}")
         state = {k: v.half().contiguous() for k, v in self.trained.state_dict().items()}
-        save_file(state, str(tmp))
-        os.replace(tmp, path)
+        with disk.writing(path.parent, f"the trained layers {path.name}", leftover=tmp):
+            save_file(state, str(tmp))
+            os.replace(tmp, path)
 
     def load(self, path: Path) -> None:
         """Put trained layers written by `save` in place of the base model's own."""
@@ -405,12 +407,22 @@ def query_model(
             stack.to_half()
         stack.model.max_seq_length = base.max_tokens
         read_ahead(stack, states, list(reads), settings, root, name)
-    model = stack.model
-    tmp = root / MODELS / f".tmp-{key}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    model.save(str(tmp))
-    os.replace(tmp, folder)  # a crash leaves no half model under its key
+    save_model(stack.model, root / MODELS, key)
     return name
+
+
+def save_model(model, models: Path, key: str) -> Path:
+    """The trained model saved as `models/<key>`: written to a temporary folder and renamed,
+    so a crash leaves no half model under its key (a `kill -9` leaves the temporary folder,
+    which the next publish sweeps, `kb.versions.sweep_temporary`); a failure removes it, and
+    a full disk is one line (`kb.errors.DiskFull`)."""
+    folder = models / key
+    tmp = models / f".tmp-{key}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    with disk.writing(models, f"the trained query encoder {key}", leftover=tmp):
+        model.save(str(tmp))
+        os.replace(tmp, folder)
+    return folder
 
 
 def read_ahead(

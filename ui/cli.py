@@ -8,6 +8,8 @@ line and an exit status in `main` (2 usage, 3 some files rejected or batch lines
 from __future__ import annotations
 
 import json
+import math
+import os
 import sys
 import textwrap
 import traceback
@@ -55,7 +57,24 @@ def say(text: str = "", err: bool = False) -> None:
 
 
 def emit(obj) -> None:
-    say(json.dumps(obj, ensure_ascii=False))
+    """One JSON value on stdout, strict JSON: a float that is NaN or infinite (which Python
+    would print as the bare words NaN or Infinity, that no JSON reader takes) is null."""
+    try:
+        text = json.dumps(obj, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        text = json.dumps(finite(obj), ensure_ascii=False, allow_nan=False)
+    say(text)
+
+
+def finite(obj):
+    """`obj` with every NaN or infinite float replaced by None, in lists and dicts too."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite(v) for v in obj]
+    return obj
 
 
 LEVEL = click.Choice(LEVELS, case_sensitive=False)
@@ -300,7 +319,7 @@ def batch_line(raw: bytes) -> tuple[object, str | None, str | None]:
     from recommender.service import prepare
 
     try:
-        row = json.loads(raw.decode("utf-8"))
+        row = json.loads(raw.decode("utf-8"), parse_constant=not_json)
     except UnicodeDecodeError:
         return None, None, "the line is not valid UTF-8"
     except ValueError as exc:
@@ -308,6 +327,10 @@ def batch_line(raw: bytes) -> tuple[object, str | None, str | None]:
     if not isinstance(row, dict):
         return None, None, "expected a JSON object with a query"
     qid, query = row.get("id"), row.get("query")
+    try:  # an id is echoed on every output line: it must be strict JSON (1e999 reads as inf)
+        json.dumps(qid, allow_nan=False)
+    except ValueError:
+        return None, None, "the id must be a JSON string, number or null, not infinite"
     if not isinstance(query, str):
         return qid, None, "the query must be text"
     try:
@@ -315,6 +338,11 @@ def batch_line(raw: bytes) -> tuple[object, str | None, str | None]:
     except UsageError as exc:
         return qid, None, str(exc)
     return qid, query, None
+
+
+def not_json(constant: str):
+    """`json.loads`'s hook for NaN, Infinity and -Infinity, which JSON does not have."""
+    raise ValueError(f"{constant} is not a JSON value")
 
 
 PASSAGE_CHARS = 300  # the best passage under a card, cut at a sentence's end
@@ -607,8 +635,41 @@ def main() -> None:
     except Exception as exc:  # the one place unexpected failures become a clear line
         if debug:
             traceback.print_exc()
+        full = disk_full_line(exc, sys.argv[1:])
+        if full:
+            say(f"error: {full}", err=True)
+            sys.exit(1)
         say(f"error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True)
         sys.exit(1)
+
+
+def disk_full_line(exc: Exception, args: list[str]) -> str | None:
+    """A full disk met by a write no `kb.disk.writing` wraps (`[Errno 28]`, SQLite's
+    "database or disk is full"), as one line naming the file or the KB folder and its disk;
+    None for any other failure."""
+    import sqlite3
+
+    from kb import disk
+
+    sqlite_full = isinstance(exc, sqlite3.Error) and "disk is full" in str(exc)
+    if getattr(exc, "errno", None) not in disk.NO_SPACE and not sqlite_full:
+        return None
+    filename = getattr(exc, "filename", None)
+    if filename:
+        where, what = Path(str(filename)).parent, Path(str(filename)).name
+    else:
+        where, what = kb_dir_of(args), "a file"
+    return str(disk.disk_full_error(where, what))
+
+
+def kb_dir_of(args: list[str]) -> Path:
+    """The KB folder a command line names (--kb-dir, else $KB_DIR, else data/kb)."""
+    for n, arg in enumerate(args):
+        if arg == "--kb-dir" and n + 1 < len(args):
+            return Path(args[n + 1])
+        if arg.startswith("--kb-dir="):
+            return Path(arg.split("=", 1)[1])
+    return Path(os.environ.get("KB_DIR") or "data/kb")
 
 
 __all__ = ["cli", "main", "UsageError"]
