@@ -27,9 +27,10 @@ import pytest
 from kb import disk, feedback, store, versions
 from kb.errors import DiskFull
 from kb.store import open_kb
-from tests.samples import GOOD, one_error_line
+from tests.samples import one_error_line
 from ui.build import ingest
 
+MORE = "# Supplier Terms\n\nAsk every supplier for thirty-day terms before you order.\n"
 ENOSPC = OSError(errno.ENOSPC, "No space left on device")
 
 
@@ -54,7 +55,7 @@ def built(docs, tmp_path, fake_embedder):
     """A KB with one published version, and a change waiting to be ingested."""
     kb_dir = tmp_path / "kb"
     good = ingest([docs], kb_dir, embedder=fake_embedder).version
-    (docs / "good.md").write_text(GOOD + "\nAn edit that will not fit.\n")
+    (docs / "more.md").write_text(MORE)  # a new document: a new version to publish
     return kb_dir, good
 
 
