@@ -6,6 +6,7 @@ goes at the next publish. tests/core/test_storage_safety.py covers the KB files.
 from __future__ import annotations
 
 import errno
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -100,3 +101,36 @@ def test_a_real_save_killed_midway_is_swept_by_the_next_publish(
     (docs / "more.md").write_text(MORE)  # a new document: a new version to publish
     ingest([docs], kb_dir, embedder=fake_embedder)
     assert list((kb_dir / "models").iterdir()) == [] and leftovers(kb_dir) == []
+
+
+def test_a_batch_with_nan_and_infinite_ids_prints_strict_json_on_every_line(
+    real_kb, tmp_path
+) -> None:
+    """Issue 28, item 18: `{"id": NaN}` used to print `{"id": NaN, ...}`, which no JSON
+    reader takes; now every stdout line is strict JSON, the bad ones error lines."""
+    from tests.conftest import run_kb
+
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text(
+        '{"id": NaN, "query": "staff ignore the new ordering tablets"}\n'
+        '{"id": "ok", "query": "staff ignore the new ordering tablets"}\n'
+        '{"id": Infinity, "query": "prices feel stale"}\n'
+        '{"id": -Infinity, "query": "prices feel stale"}\n'
+        '{"id": 1e999, "query": "prices feel stale"}\n'
+    )
+    done = run_kb("recommend", "--batch", str(batch), "--json", "--kb-dir", str(real_kb.kb_dir))
+    assert done.returncode == 3, done.stderr
+
+    def refuse(constant: str):
+        raise AssertionError(f"{constant} printed: not JSON")
+
+    rows = [json.loads(line, parse_constant=refuse) for line in done.stdout.splitlines()]
+    assert [(r["id"], r.get("line")) for r in rows] == [
+        (None, 1),
+        ("ok", None),
+        (None, 3),
+        (None, 4),
+        (None, 5),
+    ]
+    assert rows[1]["recommendations"] and all("error" in rows[n] for n in (0, 2, 3, 4))
+    assert "4 line(s) of the batch could not be answered" in done.stderr
