@@ -64,6 +64,27 @@ def test_the_trained_encoder_saved_on_a_full_disk_is_one_line(tmp_path, monkeypa
     assert list(models.iterdir()) == []
 
 
+def test_shipping_layers_on_a_full_disk_is_one_line_and_leaves_no_temp_file(
+    tmp_path, monkeypatch
+) -> None:
+    import safetensors.torch
+
+    from learn.finetune import DEFAULT, LAYERS, Layers
+
+    def full_disk_save(_state, path, *args, **kwargs) -> None:
+        Path(path).write_bytes(bytes(1 << 20))
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(safetensors.torch, "save_file", full_disk_save)
+    target = tmp_path / "training" / "encoders"
+    target.mkdir(parents=True)
+    layers = Layers(Embedder(BUNDLED).model, DEFAULT.trained_layers)
+    with pytest.raises(DiskFull) as caught:
+        layers.save(target / f"query-0123456789abcdef{LAYERS}")
+    assert_one_disk_full_line(caught.value, target)
+    assert list(target.iterdir()) == []
+
+
 KILLED_SAVE = """
 import builtins, os, signal, sys
 from pathlib import Path
