@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from contextlib import closing
+from contextlib import closing, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,7 +84,9 @@ def upgrade(db: sqlite3.Connection) -> None:
         db.execute("DROP INDEX IF EXISTS feedback_query")
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         trim(db)
-    db.execute("VACUUM")
+    # the space given back needs room for a copy: on a full disk it waits, the vote does not
+    with suppress(sqlite3.OperationalError):
+        db.execute("VACUUM")
 
 
 def used_bytes(db: sqlite3.Connection) -> int:
