@@ -1,9 +1,17 @@
 """What one ingest gathers: the new version's documents and chunks, beside the current
-version's, indexed by file so that an unchanged document is reused rather than parsed."""
+version's, indexed by file so that an unchanged document is reused rather than parsed.
+
+A document is its file: the file's real path (folder and name, links resolved), never its
+base name. Its id is the file name without its extension, kept from one version to the next;
+a file of the same name in another folder is another document, with the next free id
+(`name-2`, `name-3`). Only when the first file is gone from disk (a folder was moved or
+renamed) may a file of the same name take its id over, and replace it.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +33,7 @@ class Corpus:
     documents: list[ParsedDocument] = field(default_factory=list)
     chunks: list[Chunk] = field(default_factory=list)
     taken: set[str] = field(default_factory=set)  # document ids in use, to keep them unique
+    reserved: dict[str, str] = field(default_factory=dict)  # doc id -> the file key it keeps
 
     @classmethod
     def after(cls, current: KnowledgeBase | None) -> Corpus:
@@ -35,6 +44,27 @@ class Corpus:
         for chunk in current.chunks:
             chunks.setdefault(chunk.doc, []).append(chunk)
         return cls({same_file(d.path): d for d in current.documents}, chunks)
+
+    def reserve(self, files: list[Path], leaves: Callable[[str], bool]) -> None:
+        """Keep each current document's id for its own file: a document found again, or one
+        kept as it is (outside what was ingested, file still on disk). The ids of documents
+        that leave (`leaves(path)`) or whose file is gone from disk are free to take."""
+        found = {same_file(str(p)) for p in files}
+        for key, document in self.old_docs.items():
+            if key in found or not (leaves(document.path) or not os.path.lexists(key)):
+                self.reserved[document.doc] = key
+
+    def id_for(self, path: Path, name: str) -> str:
+        """The id of the document from `path`: its current id if it has one, else `name`,
+        or `name-2`, `name-3`... when another file holds or keeps that one."""
+        key = same_file(str(path))
+        old = self.old(path)
+        if old is not None and old.doc not in self.taken:
+            return old.doc
+        doc, n = name, 2
+        while doc in self.taken or self.reserved.get(doc, key) != key:
+            doc, n = f"{name}-{n}", n + 1
+        return doc
 
     def old(self, path: Path) -> ParsedDocument | None:
         """The current version's document from this file, if it has one."""

@@ -20,6 +20,9 @@ from kb.model import Rejected
 MAX_BYTES = 64 * 1024 * 1024
 CATALOG = "catalog.json"  # titles for the documents of its folder; not a document itself
 IGNORED_NAMES = frozenset({CATALOG})
+# A link in a documents folder that leads out of it (`passwd.txt -> /etc/passwd`) would put
+# a file nobody chose into the KB and onto the page: it is refused, not followed.
+LINK_OUTSIDE = "a symbolic link to outside the folder; not read (copy the file in instead)"
 
 
 def find_documents(paths: list[Path]) -> tuple[list[Path], list[Rejected]]:
@@ -27,8 +30,10 @@ def find_documents(paths: list[Path]) -> tuple[list[Path], list[Rejected]]:
 
     Folders are searched recursively, in sorted order; inside them only files with a
     supported suffix are kept, and hidden files, hidden folders and `catalog.json` are
-    skipped silently. A named file with an unsupported suffix, a path that does not exist,
-    a symlink loop or a folder that cannot be listed is returned as `Rejected` instead.
+    skipped silently. A link inside a folder that leads outside it is refused
+    (`LINK_OUTSIDE`); a link within it is followed (a file named on its own may be a link).
+    A named file with an unsupported suffix, a path that does not exist, a symlink loop or
+    a folder that cannot be listed is returned as `Rejected` instead.
     Each file is listed once, even when several named paths reach it.
     """
     found: list[Path] = []
@@ -104,6 +109,7 @@ def _walk_folder(root: Path) -> tuple[list[Path], list[Rejected]]:
     """Supported files under `root`, sorted as a tree; symlinked folders are followed once."""
     files: list[Path] = []
     rejected: list[Rejected] = []
+    root_real = os.path.realpath(root)
 
     def visit(folder: Path, ancestors: frozenset[str]) -> None:
         """List one folder; `ancestors` are the real paths above it, to stop at a loop."""
@@ -125,6 +131,10 @@ def _walk_folder(root: Path) -> tuple[list[Path], list[Rejected]]:
             except OSError as exc:
                 rejected.append(Rejected(str(path), _os_reason(exc)))
                 continue
+            if entry.is_symlink() and (is_dir or is_file) and not _inside(path, root_real):
+                if is_dir or path.suffix.lower() in SUPPORTED:
+                    rejected.append(Rejected(str(path), LINK_OUTSIDE))
+                continue
             if is_dir:
                 visit(path, ancestors | {real})
             elif is_file:
@@ -137,6 +147,12 @@ def _walk_folder(root: Path) -> tuple[list[Path], list[Rejected]]:
 
     visit(root, frozenset())
     return files, rejected
+
+
+def _inside(path: Path, folder_real: str) -> bool:
+    """Whether `path`, links resolved, is the folder whose real path is given or inside it."""
+    real = os.path.realpath(path)
+    return real == folder_real or real.startswith(folder_real.rstrip(os.sep) + os.sep)
 
 
 def _unique(paths: list[Path]) -> list[Path]:

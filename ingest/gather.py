@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.budget import ParseFailed, clean, load
 from ingest.chunk import chunk_document
-from ingest.clean import clean
 from ingest.corpus import Corpus, same_file
 from ingest.files import catalog_title, read_bytes
-from ingest.load import load
+from ingest.names import shown
 from ingest.structure import parse
 from ingest.unreadable import Unreadable
 from kb.embed import Embedder
@@ -50,11 +50,15 @@ class Scope:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A file's bytes as read, and the size and mtime it had when they were read."""
+    """A file's bytes as read, and what the file was (size, times, inode) when they were read.
+
+    The change time and inode are part of it: an editor that rewrites a file in place within
+    one tick of the clock, or puts its modification time back, still moves the change time,
+    and a save by rename gives a new inode.
+    """
 
     data: bytes
-    size: int
-    mtime_ns: int
+    fingerprint: tuple[int, int, int, int, int]  # size, mtime, ctime (ns), device, inode
 
     @property
     def sha256(self) -> str:
@@ -67,7 +71,7 @@ class Snapshot:
             before = os.stat(path)
         except OSError as exc:
             raise Unreadable(f"cannot read: {exc.strerror or exc}") from None
-        return cls(read_bytes(path), before.st_size, before.st_mtime_ns)
+        return cls(read_bytes(path), _fingerprint(before))
 
     def still(self, path: Path) -> bool:
         """Whether the file on disk is still the one that was read."""
@@ -75,8 +79,11 @@ class Snapshot:
             now = os.stat(path)
         except OSError:
             return False
-        unchanged = (now.st_size, now.st_mtime_ns) == (self.size, self.mtime_ns)
-        return unchanged and len(self.data) == self.size
+        return _fingerprint(now) == self.fingerprint and len(self.data) == self.fingerprint[0]
+
+
+def _fingerprint(info: os.stat_result) -> tuple[int, int, int, int, int]:
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_dev, info.st_ino)
 
 
 def gather_documents(
@@ -92,11 +99,12 @@ def gather_documents(
     A current document not found again is removed when its folder was ingested (or on
     prune), and kept as it is otherwise.
     """
+    corpus.reserve(files, scope.removes)
     for path in files:
         gather_file(path, corpus, report, embedder, progress)
     for document in corpus.not_found(files):
         if scope.removes(document.path) or document.doc in corpus.taken:
-            report.removed.append(document.path)
+            report.removed.append(shown(document.path))
         else:
             corpus.reuse(document)
     report.removed.sort()
@@ -115,21 +123,22 @@ def gather_file(
         old = corpus.old(path)
         if old is not None and old.sha256 == snapshot.sha256 and old.doc not in corpus.taken:
             corpus.reuse(old)
-            report.unchanged.append(str(path))
+            report.unchanged.append(shown(path))
             return None
-        progress(f"reading {path.name}")
+        progress(f"reading {shown(path.name)}")
         try:
-            parsed, chunks = parse_file(path, snapshot.data, corpus.taken, embedder)
+            parsed, chunks = parse_file(path, snapshot.data, corpus, embedder)
         except RejectedFile as exc:
             return reject(path, exc.reason, corpus, report)
         except RecursionError:
             return reject(path, "nested too deeply to parse", corpus, report)
         except Exception as exc:  # one file's surprise must not stop the others
-            reason = f"could not be parsed ({type(exc).__name__}: {exc})"
+            kind = exc.kind if isinstance(exc, ParseFailed) else type(exc).__name__
+            reason = f"could not be parsed ({kind}: {exc})"
             return reject(path, reason, corpus, report)
         if snapshot.still(path):
             corpus.add(parsed, chunks)
-            (report.changed if old is not None else report.added).append(str(path))
+            (report.changed if old is not None else report.added).append(shown(path))
             return None
     return reject(path, CHANGED_WHILE_READ, corpus, report)
 
@@ -140,21 +149,20 @@ def reject(path: Path, reason: str, corpus: Corpus, report: IngestReport) -> Non
     if old is not None and old.doc not in corpus.taken:
         corpus.reuse(old)
         reason += "; its previous version stays in the KB"
-    report.rejected.append(Rejected(str(path), reason))
+    report.rejected.append(Rejected(shown(path), reason))
 
 
 def parse_file(
-    path: Path, data: bytes, taken: set[str], embedder: Embedder
+    path: Path, data: bytes, corpus: Corpus, embedder: Embedder
 ) -> tuple[ParsedDocument, list[Chunk]]:
-    """Load, clean, structure and chunk one file's bytes; its id is its file name, made
-    unique."""
+    """Load, clean, structure and chunk one file's bytes; its id is its file name, unless
+    another file holds that id (`Corpus.id_for`). Loading and cleaning run in the worker
+    process, under a budget of time and memory (`ingest.budget`)."""
     loaded = load(path, data)
-    doc = loaded.doc
-    n = 2
-    while doc in taken:
-        doc, n = f"{loaded.doc}-{n}", n + 1
+    doc = corpus.id_for(path, loaded.doc)
     title = catalog_title(path) or loaded.title
-    parsed = parse(doc, loaded.path, title, loaded.format, loaded.sha256, clean(loaded.text))
+    lines = clean(loaded.text, path)
+    parsed = parse(doc, loaded.path, title, loaded.format, loaded.sha256, lines)
     if not any(s.blocks for s in parsed.sections):
         raise RejectedFile(str(path), "no text left after cleaning")
     return parsed, chunk_document(parsed, embedder.count_tokens)

@@ -17,6 +17,7 @@ from pathlib import Path
 from ingest.decode import decode_text
 from ingest.files import MAX_BYTES, find_documents, read_bytes
 from ingest.formats import SUPPORTED, format_for, unsupported
+from ingest.names import shown
 from ingest.unreadable import MAX_TEXT_CHARS, Unreadable, too_long
 from kb.errors import RejectedFile
 from kb.model import LoadedDocument
@@ -41,7 +42,7 @@ def load(path: Path, data: bytes | None = None) -> LoadedDocument:
         raise RejectedFile(str(path), str(exc)) from None
     return LoadedDocument(
         path=str(path),
-        doc=path.stem,
+        doc=shown(path.stem),  # one line, however the file is named
         title=title,
         text=text,
         sha256=sha256_bytes(data),

@@ -26,11 +26,13 @@ from ingest.concepts import embedding_text, extract, link_related
 from ingest.corpus import Corpus
 from ingest.files import find_documents
 from ingest.gather import Progress, Scope, gather_documents
+from ingest.names import shown
 from kb import store, versions
 from kb.embed import BUNDLED, EMBEDDINGS, Embedder, EmbeddingCache, embed_cached
 from kb.errors import KBBusy, KBCorrupt, KBError, KBNotFound, ModelMismatch, UsageError
 from kb.learned import Learned
-from kb.model import Chunk, Concept, IngestReport
+from kb.model import Chunk, Concept, IngestReport, Rejected
+from kb.text import sentences
 
 LOCK_WAIT_SECONDS = 0.0  # a second ingest refuses at once rather than queueing silently
 DEFAULT_DOCS = Path("data/docs")  # what a first plain `kb ingest` reads
@@ -93,7 +95,8 @@ def ingest(
         embedder: the embedding model (the bundled MiniLM by default).
         progress: called with a short line at each step (the page shows them).
         prune: also remove the documents that are not under `paths`.
-        confirm: allow a version that drops more than half of the current documents.
+        confirm: allow a version that drops more than half of the current documents, or
+            replaces or drops more than half of their passages (see `refuse_if_most_dropped`).
 
     Returns:
         What happened, in the contract's terms.
@@ -203,7 +206,8 @@ def recorded_folders(kb_dir: str | Path | None = None) -> list[Path]:
 
 def find_files(paths: list[Path], report: IngestReport, progress: Progress) -> list[Path]:
     """The document files under `paths`; paths that cannot be documents go to the report."""
-    files, report.rejected = find_documents(paths)
+    files, rejected = find_documents(paths)
+    report.rejected = [Rejected(shown(r.path), r.reason) for r in rejected]
     progress(f"{len(files)} document file(s) found")
     return files
 
@@ -222,18 +226,50 @@ def refuse_if_nothing_ingested(
 def refuse_if_most_dropped(
     corpus: Corpus, current: store.KnowledgeBase | None, scope: Scope
 ) -> None:
-    """A version without most of the current documents is published only when asked for:
-    a folder emptied by mistake must not empty the KB."""
+    """A version without most of the current documents, or with most of their passages
+    replaced, is published only when asked for: a folder emptied by mistake, or a folder of
+    same-named decoys, must not empty the KB."""
     if current is None or scope.confirm:
         return
     kept = {d.doc for d in corpus.documents}  # a document replaced under its name stays
-    gone = [d.path for d in current.documents if d.doc not in kept]
+    gone = [shown(d.path) for d in current.documents if d.doc not in kept]
     if 2 * len(gone) > len(current.documents):
-        shown = ", ".join(gone[:3]) + (f" and {len(gone) - 3} more" if len(gone) > 3 else "")
         raise UsageError(
             f"this ingest would remove {len(gone)} of the {len(current.documents)} documents "
-            f"({shown}); nothing was changed. To remove them, run it again with --yes"
+            f"({_some(gone)}); nothing was changed. To remove them, run it again with --yes"
         )
+    lost, total, documents = lost_text(corpus, current)
+    if 2 * lost > total:
+        raise UsageError(
+            f"this ingest would replace or remove {round(100 * lost / total)}% of the KB's text "
+            f"(in {_some(documents)}); nothing was changed. To replace it, run it again "
+            "with --yes"
+        )
+
+
+def lost_text(corpus: Corpus, current: store.KnowledgeBase) -> tuple[int, int, list[str]]:
+    """How much of the current version's text (characters of its passages' sentences) the
+    new one drops or rewrites, of how much, and the files it comes from. Only documents gone
+    or whose bytes changed can lose text, and only sentences found nowhere in the new
+    version count: an edit in one place, or a sentence added, loses little."""
+    now = {d.doc: d.sha256 for d in corpus.documents}
+    moved = {d.doc: d.path for d in current.documents if now.get(d.doc) != d.sha256}
+    total = sum(len(c.text) for c in current.chunks)
+    if not moved:
+        return 0, total, []
+    kept = {s for c in corpus.chunks for s in sentences(c.text)}
+    lost: dict[str, int] = {}
+    for chunk in current.chunks:
+        if chunk.doc in moved:
+            gone = sum(len(s) for s in sentences(chunk.text) if s not in kept)
+            lost[chunk.doc] = lost.get(chunk.doc, 0) + gone
+    documents = [shown(moved[doc]) for doc, chars in lost.items() if chars]
+    return sum(lost.values()), total, documents
+
+
+def _some(paths: list[str]) -> str:
+    """The first three paths, and how many more."""
+    return ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
 
 
 def keep_current(previous: store.KnowledgeBase, report: IngestReport) -> IngestReport:

@@ -12,8 +12,11 @@ import unicodedata
 from pathlib import Path
 
 # Terminal escape sequences and other control characters: never meaningful in prose, and
-# harmful when a passage is printed to a terminal.
-CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\ufeff]")
+# harmful when a passage is printed to a terminal. Bidirectional overrides and isolates
+# (U+202A-U+202E, U+2066-U+2069) too: they make "txt.exe" read as "exe.txt".
+CONTROL = re.compile(
+    r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\ufeff\u202a-\u202e\u2066-\u2069]"
+)
 # Markup pasted into a question: a script or style element with its body, or one tag. A tag
 # starts with a letter after "<" (or "</"), so "costs < 5 and > 3" is left alone.
 MARKUP = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>|</?[A-Za-z][^<>]{0,200}>", re.I | re.S)
