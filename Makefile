@@ -1,5 +1,7 @@
 # Two commands do all the set-up on a fresh machine:
 #   make run    install, build the KB from data/docs if needed, start the page
+# and, for the maintainer (uploads, re-ingest, the votes; this machine only):
+#   make maintain    the same page on 127.0.0.1:$(MAINTAIN_PORT), with uploads allowed
 #   make test   install, run the whole test suite (browser test included)
 # and, for a change in progress:
 #   make test-fast   tests/core: no model, no browser: ranking logic, parsing, storage (under a minute)
@@ -9,9 +11,10 @@ BIN := $(VENV)/bin
 KB_DIR ?= data/kb
 PORT ?= 8501
 ADDRESS ?= 127.0.0.1
+MAINTAIN_PORT ?= 8502
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast install browser kb encoder bench screenshot readme lint format clean
+.PHONY: run maintain test test-fast install browser kb encoder bench screenshot readme lint format clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -31,6 +34,11 @@ kb: install
 
 run: kb
 	KB_DIR=$(KB_DIR) $(BIN)/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+# The maintainer's page: always 127.0.0.1 (ADDRESS is not used), its own port, uploads up to
+# KB_MAX_UPLOAD_MB (20 MB); KB_MAINTAINER_SECRET, when set, must also be typed on the page.
+maintain: kb
+	KB_DIR=$(KB_DIR) KB_MAINTAINER=1 $(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(MAINTAIN_PORT) --server.maxUploadSize 20 --server.headless true --browser.gatherUsageStats false
 
 test: install browser
 	$(BIN)/pytest -q

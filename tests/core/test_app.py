@@ -170,3 +170,84 @@ def test_a_level_filter_keeps_documents_without_levels():
     assert [d.doc for d in listed(docs, "Advanced")] == ["deep", "notes"]
     assert [d.doc for d in listed(docs, "Fundamentals")] == ["basics", "deep", "notes"]
     assert [d.doc for d in listed(docs, "Intermediate")] == ["notes"]
+
+
+# --------------------------------------------------------------------------- what a visitor reaches
+
+
+def test_the_page_config_pins_loopback_hides_tracebacks_and_takes_no_uploads():
+    import tomllib
+
+    config = tomllib.loads(Path(".streamlit/config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["address"] == "127.0.0.1"  # `streamlit run app.py` too
+    assert config["server"]["maxUploadSize"] <= 1
+    assert config["client"]["showErrorDetails"] == "none"
+    assert config["runner"]["postScriptGC"] is False  # a full GC per run served one at a time
+
+
+@pytest.mark.parametrize(
+    "cell", ["\r=2+2", "  =1+1", "\n@SUM(A1)", "\u200b=1", "\x00+1", "\tplain", "－1＋1"]
+)
+def test_a_formula_behind_spaces_or_control_characters_is_inert(cell):
+    import csv
+    import io
+
+    import pandas as pd
+
+    from ui.page.cells import inert, live, safe_csv, shown
+
+    assert inert(cell) == "'" + cell
+    rows = list(csv.reader(io.StringIO(safe_csv(pd.DataFrame({cell: [cell, "ok"]})), newline="")))
+    assert rows == [["'" + cell], ["'" + cell], ["ok"]]  # a CR in a cell never ends a row
+    table = shown(pd.DataFrame({"question": [cell, None, "fine = good", 3]}))
+    first = table.loc[0, "question"]
+    assert not live(first) and not any(c in first for c in "\r\n\t\x00\u200b")
+    assert table.loc[2, "question"] == "fine = good" and table.loc[3, "question"] == 3
+
+
+def test_an_address_in_a_label_cannot_become_a_link():
+    for text in ("https://evil.example/x", "HTTP://x.y", "see www.evil.example", "a@evil.example"):
+        label = html.md_escape(text)
+        assert html.WORD_JOINER in label
+        assert label.replace(html.WORD_JOINER, "").replace("\\", "") == text
+    assert html.WORD_JOINER not in html.md_escape("awww.example has no link")
+    label = html.passage_label(1, "Pay at https://evil.example", "Write to pay@evil.example")
+    assert label.count(html.WORD_JOINER) == 2
+    assert html.md_escape(float("nan")) == "nan" and html.md_escape(None) == ""
+
+
+def call_asgi(app, path: str) -> int:
+    import asyncio
+
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"x" * 10, "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "PUT", "path": path, "headers": [], "query_string": b""}
+    asyncio.run(app(scope, receive, send))
+    return next(m["status"] for m in sent if m["type"] == "http.response.start")
+
+
+def test_the_public_server_refuses_every_upload(monkeypatch):
+    from streamlit import config
+
+    from ui.page.server import NoUploads
+
+    async def streamlit(scope, receive, send):
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    guarded = NoUploads(streamlit)
+    upload = "/_stcore/upload_file/some-session/some-file"
+    monkeypatch.delenv("KB_MAINTAINER", raising=False)
+    assert call_asgi(guarded, upload) == 403
+    assert call_asgi(guarded, "/base" + upload) == 403  # under a baseUrlPath too
+    assert call_asgi(guarded, "/_stcore/health") == 204
+    monkeypatch.setenv("KB_MAINTAINER", "1")  # the maintainer's page, on 127.0.0.1
+    assert call_asgi(guarded, upload) == 204
+    monkeypatch.setattr(config, "get_option", lambda key: "0.0.0.0")
+    assert call_asgi(guarded, upload) == 403  # a maintainer's page open to others is not one

@@ -1,7 +1,8 @@
-"""The browser tests' server and browser: `streamlit run app.py` on a free local port over a
-copy of the session's real KB (`real_kb`: the bundled model, untrained), and Debian's
-`chromium` (`make browser` installs it; Playwright never downloads one). The server is
-stopped at the end, always.
+"""The browser tests' servers and browser: `streamlit run app.py` on a free local port over a
+copy of the session's real KB (`real_kb`: the bundled model, untrained), as the public page
+(`server`, as `make run` starts it) and as the maintainer's page over the same KB
+(`maintainer_server`, as `make maintain` starts it), and Debian's `chromium` (`make browser`
+installs it; Playwright never downloads one). The servers are stopped at the end, always.
 """
 
 from __future__ import annotations
@@ -61,20 +62,29 @@ def wait_until_healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
 
 
 @contextmanager
-def serve(kb_dir: Path, workdir: Path) -> Iterator[str]:
-    """`streamlit run app.py` over `kb_dir` on a free port; yields its base URL, then stops it."""
+def serve(
+    kb_dir: Path, workdir: Path, maintainer: bool = False, script: Path | None = None
+) -> Iterator[str]:
+    """`streamlit run app.py` (or `script`) over `kb_dir` on a free port; yields its base URL,
+    then stops it. `maintainer`: the maintainer's page (KB_MAINTAINER=1, uploads allowed, the
+    secret SECRET), else the public page as `make run` starts it."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    log = workdir / "streamlit.log"
+    log = workdir / f"streamlit-{port}.log"
     env = {**os.environ, "KB_DIR": str(kb_dir), "DOCS_DIR": str(workdir / "docs")}
     env["HF_HUB_OFFLINE"] = "1"
     env["KB_MAINTAINER_SECRET"] = SECRET
+    env.pop("KB_MAINTAINER", None)
+    extra = []
+    if maintainer:
+        env["KB_MAINTAINER"] = "1"
+        extra = ["--server.maxUploadSize", "20"]
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [
                 str(STREAMLIT),
                 "run",
-                str(REPO / "app.py"),
+                str(script or REPO / "app.py"),
                 "--server.port",
                 str(port),
                 "--server.address",
@@ -85,6 +95,7 @@ def serve(kb_dir: Path, workdir: Path) -> Iterator[str]:
                 "none",
                 "--browser.gatherUsageStats",
                 "false",
+                *extra,
             ],
             cwd=REPO,
             env=env,
@@ -100,11 +111,26 @@ def serve(kb_dir: Path, workdir: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def server(real_kb, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The page over copies of the session KB and its documents folder (uploads go there)."""
+def library(real_kb, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with copies of the session KB (kb/) and its documents (docs/, uploads go
+    there), which the module's servers share."""
     workdir = tmp_path_factory.mktemp("e2e")
     shutil.copytree(real_kb.docs, workdir / "docs")
-    with serve(real_kb.copy_to(workdir / "kb"), workdir) as url:
+    real_kb.copy_to(workdir / "kb")
+    return workdir
+
+
+@pytest.fixture(scope="module")
+def server(library: Path) -> Iterator[str]:
+    """The public page over the module's library."""
+    with serve(library / "kb", library) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def maintainer_server(library: Path) -> Iterator[str]:
+    """The maintainer's page over the same library: a change there is served by `server` too."""
+    with serve(library / "kb", library, maintainer=True) as url:
         yield url
 
 

@@ -4,7 +4,8 @@ Uses Debian's `chromium` (`make browser` installs it; Playwright never downloads
 copy of the session's real KB (`real_kb`: the bundled model, untrained). Takes a screenshot of
 a result page into the test's temporary folder, or where $SCREENSHOT says (`make screenshot`
 renews docs/screenshot.png that way: a test run never changes a tracked file), then uploads a
-document whose text holds a script tag, to see it re-ingested and shown as text. The question
+document whose text holds a script tag on the maintainer's page, to see it re-ingested and
+shown as text on the public page. The question
 box behaves like a search box: Enter asks, Back and Forward keep the box, the results and the
 tab's title in step, and Copy link copies the page's address. The server is stopped at the
 end, always.
@@ -152,10 +153,12 @@ def test_a_deep_link_right_after_start_is_answered_without_a_long_wait(
         expect(card).to_have_text(re.compile(r"\w{3,}"), timeout=FIRST_ANSWER_MS)
 
 
-def test_an_uploaded_document_is_ingested_and_its_markup_stays_text(server: str, page):
+def test_an_uploaded_document_is_ingested_and_its_markup_stays_text(
+    server: str, maintainer_server: str, page
+):
     from playwright.sync_api import expect
 
-    page.goto(f"{server}/?view=documents")
+    page.goto(f"{maintainer_server}/?view=documents")
     page.get_by_label("Maintainer secret").fill(SECRET)
     page.get_by_label("Maintainer secret").press("Enter")
     upload = page.locator('[data-testid="stFileUploaderDropzoneInput"]')

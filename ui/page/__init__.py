@@ -14,6 +14,9 @@ escapes every piece before adding its own tags, or through widgets that show pla
     frameworks.py  Frameworks: the catalog, one concept's detail, the comparison table
     documents.py   Documents: what the KB holds, uploads, re-ingest and its report
     load.py        the documents folder, the cached model and KB, and their preload
+    server.py      what app.py adds to the server: no uploads on the public page, errors logged
+    maintainer.py  the maintainer's page (make maintain) and its secret
+    cells.py       table cells and CSV files that stay text in a spreadsheet
     nav.py         the view switcher, URL state and the filters' "any" option
     upload.py      which uploads may be saved, and saving them
     html.py        escaped HTML fragments and Markdown-safe labels (no Streamlit)

@@ -1,8 +1,10 @@
-"""The Documents view: a maintainer's upkeep of the library.
+"""The Documents view: what the library holds, and, on the maintainer's page, its upkeep.
 
-What the KB holds (the same figures as `kb stats`, from `kb.stats`), uploads saved into the
-documents folder (checked by `ui.page.upload`), a re-ingest through `ui.build.ingest`
-with its report, and the votes given on the Ask view.
+What the KB holds (the same figures as `kb stats`, from `kb.stats`) is shown to everyone.
+Only on the maintainer's page (`ui.page.maintainer`: `make maintain`, 127.0.0.1 only): uploads
+saved into the documents folder (checked by `ui.page.upload`), a re-ingest through
+`ui.build.ingest` with its report, and the votes given on the Ask view, whose questions are
+the visitors' own and private.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from kb.stats import per_document, stats
 from kb.store import KnowledgeBase, resolve_kb_dir
 from recommender import Recommender
 from ui.build import ingest
-from ui.page import html, maintainer, upload
+from ui.page import cells, html, maintainer, upload
 from ui.page.load import docs_dir, load_embedder, load_recommender, training_dir
 from ui.page.nav import ANY, any_label, chosen
 
@@ -41,11 +43,14 @@ def documents_view(rec: Recommender | None) -> None:
     """The library's contents above; uploads and re-ingest, its report and the votes below."""
     if rec is None:
         st.info(
-            f"No knowledge base in {html.code(resolve_kb_dir())} yet: re-ingest below to build it."
+            f"No knowledge base in {html.code(resolve_kb_dir())} yet: re-ingest (on the "
+            "maintainer's page, below) or `kb ingest` builds it."
         )
     else:
         library(rec.kb)
     st.divider()
+    if not maintainer.unlocked():
+        return
     left, right = st.columns([1, 1], gap="large")
     with left:
         st.subheader("Add or update documents")
@@ -87,7 +92,7 @@ def library(kb: KnowledgeBase) -> None:
         ],
         columns=["Title", "Levels", "Chunks", "Concepts", "Format", "File"],
     )
-    st.dataframe(frame, hide_index=True, key="doc_table")
+    st.dataframe(cells.shown(frame), hide_index=True, key="doc_table")
     if level:
         unlevelled = sum(not d.levels for d in shown)
         st.caption(
@@ -127,10 +132,8 @@ def listed(documents: list[ParsedDocument], level: str | None) -> list[ParsedDoc
 
 
 def upload_and_ingest(rec: Recommender | None) -> None:
-    """The uploader with its notes, the rebuild switch and the re-ingest button, for the
-    maintainer only (`ui.page.maintainer`)."""
-    if not maintainer.unlocked():
-        return
+    """The uploader with its notes, the rebuild switch and the re-ingest button (the
+    maintainer's page only: `documents_view` checks `maintainer.unlocked` first)."""
     folder = docs_dir()
     nonce = st.session_state.setdefault("upload_nonce", 0)
     files = st.file_uploader(
@@ -238,7 +241,9 @@ VOTES_SHOWN = 200  # the newest votes listed; the counts cover them all
 
 
 def votes_summary() -> None:
-    """The Ask view's votes, so a maintainer sees which answers did not help."""
+    """The Ask view's votes, so a maintainer sees which answers did not help (the maintainer's
+    page only: the questions are the visitors' own). Every cell is inert in a spreadsheet:
+    the table's own "Download as CSV" exports it."""
     try:
         up, down = feedback.counts(resolve_kb_dir())
         latest = feedback.votes(resolve_kb_dir(), latest=VOTES_SHOWN) if up + down else []
@@ -250,4 +255,8 @@ def votes_summary() -> None:
     with st.expander(f"Feedback from the Ask page: {up} helpful, {down} not"):
         if up + down > len(latest):
             st.caption(f"The latest {len(latest)} votes:")
-        st.dataframe(pd.DataFrame([asdict(v) for v in reversed(latest)]), hide_index=True)
+        st.dataframe(
+            cells.shown(pd.DataFrame([asdict(v) for v in reversed(latest)])),
+            hide_index=True,
+            key="votes_table",
+        )

@@ -25,7 +25,7 @@ from kb.embed import read_questions
 from kb.model import Concept
 from kb.store import KnowledgeBase
 from recommender import Recommender
-from ui.page import html
+from ui.page import cells, html
 from ui.page.load import doc_titles
 from ui.page.nav import ANY, any_label, chosen
 
@@ -208,7 +208,7 @@ def concept_list(
     frame = pd.DataFrame(columns)
     st.caption(f"{len(found)} of {len(kb.concepts)} · select a row to see its details")
     st.dataframe(
-        frame,
+        cells.shown(frame),  # its toolbar's CSV export carries no live formula
         key="fw_table",
         hide_index=True,
         on_select=pick_row,
@@ -310,19 +310,22 @@ def linked_concepts(d: catalog.ConceptDetail) -> None:
 def comparison(kb: KnowledgeBase, titles: dict[str, str]) -> None:
     """The documents' framework comparison tables as one table, with its CSV download."""
     st.subheader("Framework comparison")
-    table = catalog.framework_table(kb)
+    # Tables with different columns leave gaps (NaN, which stays a float through astype(str)):
+    # a gap is an empty cell.
+    table = catalog.framework_table(kb).fillna("")
     if table.empty:
         st.caption("The documents hold no framework comparison table.")
         return
     st.caption("The frameworks side by side, from the comparison tables in the documents.")
     # st.table renders Markdown in its cells: every cell is escaped to stay text.
-    shown = table.assign(Document=table["Document"].map(lambda d: titles.get(d, d)))
-    shown = shown.astype(str).map(html.md_escape).set_index("Framework")
-    shown.columns = [html.md_escape(c) for c in shown.columns]
-    st.table(shown)
+    table = table.assign(Document=table["Document"].map(lambda d: titles.get(d, d)))
+    table = table.map(lambda v: "" if v is None else str(v))
+    grid = table.map(html.md_escape).set_index("Framework")
+    grid.columns = [html.md_escape(c) for c in grid.columns]
+    st.table(grid)
     st.download_button(
         "Download the comparison (CSV)",
-        safe_csv(table),
+        cells.safe_csv(table),
         file_name="framework-comparison.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -353,17 +356,4 @@ def concepts_csv(concepts: list[Concept], doc_titles: dict[str, str]) -> str:
                 "id": row["id"],
             }
         )
-    return safe_csv(pd.DataFrame(rows, columns=CSV_COLUMNS))
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula
-
-
-def safe_csv(frame: pd.DataFrame) -> str:
-    """The table as CSV, with every cell a spreadsheet would evaluate (`=HYPERLINK(...)` from
-    a document) turned into text by a leading quote, as OWASP's CSV-injection advice says."""
-
-    def inert(value):
-        return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_START) else value
-
-    return frame.map(inert).to_csv(index=False)
+    return cells.safe_csv(pd.DataFrame(rows, columns=CSV_COLUMNS))

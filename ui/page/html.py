@@ -30,6 +30,11 @@ KIND_LABELS = {
 # Markdown (and Streamlit's label extensions: `:red[...]`, `$math$`) treat these as syntax;
 # CommonMark lets a backslash make any ASCII punctuation literal.
 MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'])")
+# Streamlit's Markdown (GFM) turns bare `https://...`, `www.` and e-mail addresses into links,
+# in labels too, after backslash escapes are resolved; an invisible word joiner (U+2060) where
+# each would start keeps them text.
+WORD_JOINER = "\u2060"
+AUTOLINK = re.compile(r"(?i)(?<![a-z])(https?|mailto|xmpp|ftp)(?=:)|(?<![a-z])(www)(?=\.)|(?=@)")
 FIRST_WORDS = 8  # of a passage, in its label: enough to tell two passages of a section apart
 WORD_CHARS = "A-Za-z'-"  # what counts as a word for the recommender's matched words
 TITLE = (
@@ -44,9 +49,13 @@ def slug(text: str | None) -> str:
     return "-".join(words(text or "")) or "none"
 
 
-def md_escape(text: str | None) -> str:
-    """Text for a Markdown label (expander, button): one line, every syntax character literal."""
-    return MD_SPECIAL.sub(r"\\\1", " ".join((text or "").split()))
+def md_escape(text: object) -> str:
+    """Text for a Markdown label (expander, button, table cell): one line, every syntax
+    character literal, no address that could become a link. Anything but text (a table's
+    missing cell) is its `str`; None is empty."""
+    text = "" if text is None else text if isinstance(text, str) else str(text)
+    text = AUTOLINK.sub(lambda m: (m.group(0) or "") + WORD_JOINER, " ".join(text.split()))
+    return MD_SPECIAL.sub(r"\\\1", text)
 
 
 def code(text: object) -> str:

@@ -1,10 +1,13 @@
 """The page's frame: its settings and style, the header with the view switcher, one view.
 
 A KB that cannot be loaded, or that does not exist yet, still leaves Documents usable, so a
-maintainer can always rebuild it from the page.
+maintainer can always rebuild it from the maintainer's page. A view that fails shows a short
+message; its traceback goes to the server's log only.
 """
 
 from __future__ import annotations
+
+import logging
 
 import streamlit as st
 
@@ -36,14 +39,26 @@ def main() -> None:
     except KBError as exc:
         st.error(f"The knowledge base cannot be loaded: {html.md_escape(str(exc))}")
         rec = None
-    if view == "documents":
-        documents_view(rec)
-    elif rec is None:
-        no_kb()
-    elif view == "frameworks":
-        frameworks_view(rec)
-    else:
-        ask_view(rec)
+    try:
+        if view == "documents":
+            documents_view(rec)
+        elif rec is None:
+            no_kb()
+        elif view == "frameworks":
+            frameworks_view(rec)
+        else:
+            ask_view(rec)
+    except Exception:  # st.rerun and st.stop are not Exceptions: they pass
+        # The trace is for the server's log; a visitor sees neither it nor a server path.
+        log.exception("the %s view failed", view)
+        st.error(FAILED, icon=":material/error:")
+
+
+log = logging.getLogger("ui.page")
+FAILED = (
+    "Something went wrong while showing this page; it has been logged on the server. "
+    "Try another view or question, or reload the page."
+)
 
 
 def header() -> str:
