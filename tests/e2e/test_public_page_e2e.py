@@ -57,3 +57,22 @@ def test_an_address_in_a_label_stays_text(browser, tmp_path: Path):
                 assert "https://evil.example/pay" in shown and "pay@evil.example" in shown
         finally:
             page.close()
+
+
+def test_the_load_test_asks_at_once_and_reports_its_figures(server: str):
+    """benchmarks/load_page.py over the running page: every session answered, figures printed
+    (the 30-session figures are in the README; here only that it works and stops)."""
+    import json
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, str(repo / "benchmarks" / "load_page.py"), "--url", server,
+         "--sessions", "6", "--deadline", "300", "--json"],
+        capture_output=True, text=True, timeout=330, cwd=repo,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    figures = json.loads(done.stdout)
+    assert figures["sessions"] == figures["answered"] == 6 and figures["errors"] == 0
+    assert 0 < figures["p50_s"] <= figures["p95_s"]

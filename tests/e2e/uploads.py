@@ -9,6 +9,7 @@ import http.cookiejar
 import urllib.error
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlparse
 
 import websockets
@@ -47,7 +48,9 @@ def put_file(url: str, data: bytes) -> tuple[int, str]:
                         break
             return await asyncio.to_thread(_put, url, session, cookie, data)
 
-    return asyncio.run(run())
+    # in a thread of its own: Playwright's sync API may hold this thread's event loop
+    with ThreadPoolExecutor(1) as worker:
+        return worker.submit(lambda: asyncio.run(run())).result()
 
 
 def _put(url: str, session: str, cookie: str | None, data: bytes) -> tuple[int, str]:
