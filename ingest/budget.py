@@ -36,6 +36,8 @@ MAX_PARSE_SECONDS = 30
 # Memory a worker may use on top of what it holds after start-up: 15 times the largest text
 # the KB takes (3,000,000 characters); a 50 MB one-line HTML page wanted 3.7 GB.
 MAX_PARSE_MB = 1024
+# Starting the worker (a Python that imports the format libraries) takes about a second.
+WORKER_START_SECONDS = 60
 _HEADER = struct.Struct("!Q")  # the length of each pickled message, before it
 _ROOT = str(Path(__file__).resolve().parents[1])  # the worker imports this same code
 
@@ -84,7 +86,11 @@ class _Worker:
         ("error", (kind, message)), or ("budget", reason) when the job broke the budget."""
         message = pickle.dumps((job, args, seconds, megabytes), pickle.HIGHEST_PROTOCOL)
         for attempt in range(2):  # a worker that died between files is replaced once
-            process = self.started()
+            try:
+                process = self.started()
+            except (OSError, EOFError, TimeoutError):
+                self.stop()
+                return "budget", "the reading process could not be started"
             try:
                 _send(process.stdin, message)
                 break
@@ -125,6 +131,8 @@ class _Worker:
                 env=env,
                 cwd=_ROOT,
             )
+            # ready once its libraries are imported: that time is not a file's
+            _receive(self.process.stdout, time.monotonic() + WORKER_START_SECONDS)
         return self.process
 
     def stop(self) -> int | None:
@@ -197,6 +205,7 @@ def _serve() -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     base = _address_space()
     stdin = sys.stdin.buffer
+    _send(out, pickle.dumps(("ready", None)))
     while True:
         header = stdin.read(_HEADER.size)
         if len(header) < _HEADER.size:

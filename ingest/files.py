@@ -18,6 +18,10 @@ from ingest.unreadable import Unreadable
 from kb.model import Rejected
 
 MAX_BYTES = 64 * 1024 * 1024
+# Markup is parsed into a tree many times its size (a 50 MB one-line HTML page took 3.7 GB
+# and 82 s); a web page or a Markdown note is well under 2 MB. Checked before reading.
+MAX_MARKUP_BYTES = {".html": 8 * 1024 * 1024, ".htm": 8 * 1024 * 1024}
+MAX_MARKUP_BYTES |= {".md": 8 * 1024 * 1024, ".markdown": 8 * 1024 * 1024}
 CATALOG = "catalog.json"  # titles for the documents of its folder; not a document itself
 IGNORED_NAMES = frozenset({CATALOG})
 # A link in a documents folder that leads out of it (`passwd.txt -> /etc/passwd`) would put
@@ -53,13 +57,20 @@ def find_documents(paths: list[Path]) -> tuple[list[Path], list[Rejected]]:
 
 
 def read_bytes(path: Path) -> bytes:
-    """The whole file, after checking it is a regular file of a sensible size."""
+    """The whole file, after checking it is a regular file of a sensible size (for
+    markup, the smaller `MAX_MARKUP_BYTES`)."""
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
             raise Unreadable("not a regular file")
         if info.st_size > MAX_BYTES:
             raise Unreadable(f"file too large: {_mb(info.st_size)} MB > {_mb(MAX_BYTES)} MB")
+        markup = MAX_MARKUP_BYTES.get(path.suffix.lower())
+        if markup is not None and info.st_size > markup:
+            raise Unreadable(
+                f"{path.suffix.lower().lstrip('.').upper()} file too large to parse: "
+                f"{_mb(info.st_size)} MB > {_mb(markup)} MB; split the document"
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise Unreadable(f"cannot read: {exc.strerror or exc}") from None
