@@ -9,7 +9,7 @@ worker is replaced, and the other files are read as usual. So the worst file cos
 and a bounded amount of memory, never the ingest lock for hours.
 
 `load` and `clean` have the signatures of `ingest.load.load` and `ingest.clean.clean`; the
-worker runs those. `python -m ingest.budget` is the worker.
+worker runs those (`_serve`), importing this same source tree whatever the current folder.
 """
 
 from __future__ import annotations
@@ -103,33 +103,28 @@ class _Worker:
             reply = _receive(process.stdout, deadline)
         except TimeoutError:
             self.stop()
-            return "budget", f"took longer than {seconds:g} s to read; split the document"
+            return "budget", f"took longer than {seconds:g} s to parse; split the document"
         except EOFError:
             code = self.stop()
             if code in (-signal.SIGXCPU, -signal.SIGKILL):
-                return "budget", f"took longer than {seconds:g} s to read; split the document"
+                return "budget", f"took longer than {seconds:g} s to parse; split the document"
             return "budget", f"the reading process stopped ({_signal_name(code)})"
         outcome, value = pickle.loads(reply)
         if outcome == "memory":
             self.stop()  # a fresh worker: the old one's heap is left in pieces
-            return "budget", f"needed more than {megabytes:,} MB of memory to read"
+            return "budget", f"needed more than {megabytes:,} MB of memory to parse"
         return outcome, value
 
     def started(self) -> subprocess.Popen:
         if self.process is None or self.process.poll() is not None:
-            env = {
-                **os.environ,
-                "PYTHONPATH": os.pathsep.join(
-                    [_ROOT, *filter(None, [os.environ.get("PYTHONPATH")])]
-                ),
-            }
+            serve = (
+                f"import sys; sys.path.insert(0, {_ROOT!r}); import ingest.budget as b; b._serve()"
+            )
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "ingest.budget"],
+                [sys.executable, "-c", serve],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
-                env=env,
-                cwd=_ROOT,
             )
             # ready once its libraries are imported: that time is not a file's
             _receive(self.process.stdout, time.monotonic() + WORKER_START_SECONDS)
@@ -238,7 +233,3 @@ def _address_space() -> int:
     """The worker's own virtual memory now, in bytes."""
     with open("/proc/self/statm") as f:
         return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-
-
-if __name__ == "__main__":
-    _serve()

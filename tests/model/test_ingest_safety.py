@@ -39,7 +39,7 @@ def test_a_file_that_takes_too_long_to_read_is_rejected_and_the_rest_ingest(
     started = time.perf_counter()
     report = ingest([docs], tmp_path / "kb", embedder=fake_embedder)
     assert time.perf_counter() - started < CEILING_SECONDS
-    assert rejection(report, slow) == "took longer than 0.2 s to read; split the document"
+    assert rejection(report, slow) == "took longer than 0.2 s to parse; split the document"
     assert report.added == [str(docs / "good.md")]
     slow.unlink()
     (docs / "next.md").write_text(GOOD.replace("Pricing", "Stock"))  # a new worker reads it
@@ -53,5 +53,5 @@ def test_a_file_that_needs_too_much_memory_is_rejected_and_the_rest_ingest(
     page = docs / "wide.html"  # under the size cap, but its tree takes hundreds of MB
     page.write_text("<html><body>" + "<p><b>a</b> <i>b</i></p>" * 200_000 + "</body></html>")
     report = ingest([docs], tmp_path / "kb", embedder=fake_embedder)
-    assert rejection(report, page) == "needed more than 40 MB of memory to read"
+    assert rejection(report, page) == "needed more than 40 MB of memory to parse"
     assert report.added == [str(docs / "good.md")]
