@@ -1,10 +1,15 @@
 """Gathering the new version's documents, file by file: each file is read once, then reused
 (bytes unchanged), parsed (new or changed) or rejected with a reason.
 
-What a file held is what was hashed and parsed: the bytes are read once, and the file's size
-and modification time are checked again after parsing. A file rewritten meanwhile is read
-again once, then rejected. A rejected file that was in the KB keeps its previous version
-there (and the report says so): a file caught half-written must not silently leave the KB.
+What a file held is what was hashed and parsed: the bytes are read once, hashed, and those
+same bytes are parsed; the file's size, modification and change times and inode are checked
+again after parsing. A file rewritten meanwhile is read again once, then rejected. A rejected
+file that was in the KB keeps its previous version there (and the report says so): a file
+caught half-written must not silently leave the KB.
+
+A document is its file (`ingest.corpus`): a same-named file from another folder is another
+document. Parsing runs in a worker under a budget of time and memory (`ingest.budget`), and
+every file name the report holds is escaped to one line (`ingest.names`).
 """
 
 from __future__ import annotations
