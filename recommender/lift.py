@@ -66,15 +66,21 @@ def section_groups(concepts: list[Concept]) -> list[tuple[str, str, int] | None]
     """Per concept, the section it is one item of and how many of that section's items an
     answer may show; None where the section is the concept itself.
 
-    A table's rows and a worked example's parts are one answer seen from several sides: one
+    A table's rows and a worked example's parts (the items of a section that is a case) are
+    one answer seen from several sides: one
     of them is shown. Items of a list are distinct ideas, but five cards from one list hide
-    the rest of the library: two are shown. (Two, not one: one cost situations.jsonl 0.666 ->
-    0.621 nDCG@10 and the corpus's held-out items 0.632 -> 0.600; two cost 0.651 and 0.620.)
+    the rest of the library: two are shown. (Two, not one: one item of any section cost
+    situations.jsonl 0.666 -> 0.621 nDCG@10 and the corpus's held-out items 0.632 -> 0.600;
+    these limits cost 0.643 and 0.617.)
     """
+    heading_kind = {(c.doc, normalise(c.title)): c.kind for c in concepts}
+
+    def limit(c: Concept) -> int:
+        of_a_case = heading_kind.get((c.doc, normalise(c.section))) == "case"
+        return 1 if c.fields or c.kind == "case" or of_a_case else 2
+
     return [
-        None
-        if normalise(c.title) == normalise(c.section)
-        else (c.doc, c.section, 1 if c.fields or c.kind == "case" else 2)
+        None if normalise(c.title) == normalise(c.section) else (c.doc, c.section, limit(c))
         for c in concepts
     ]
 

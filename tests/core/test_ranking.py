@@ -106,10 +106,14 @@ def test_a_sections_items_are_shown_up_to_its_limit() -> None:
         concept("ROI", "Comparison", fields={"With": "High"}),
         concept("Diminished ROI", "Comparison", fields={"With": "Low"}),
         concept("Principles", "Principles"),  # the section itself: no limit
+        concept("A Local Restaurant", "A Local Restaurant", kind="case"),
+        concept("Kitchen Staff", "A Local Restaurant"),  # a part of the worked example
     ]
     groups = lift.section_groups(concepts)
     assert groups[0] == ("d", "Principles", 2) and groups[3] == ("d", "Comparison", 1)
-    assert groups[5] is None
+    assert groups[5] is None and groups[6] is None
+    assert groups[7] == ("d", "A Local Restaurant", 1)
+    concepts, groups = concepts[:6], groups[:6]
     vecs = np.eye(6, dtype=np.float32)
     scores = {i: 1.0 - 0.1 * i for i in range(6)}
     picked = lift.diversify(list(range(6)), scores, vecs, 6, np.full(6, -1), groups)
