@@ -280,7 +280,7 @@ def framework_table(kb: KnowledgeBase) -> pd.DataFrame:
                     "References": "; ".join(c.references),
                 }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).fillna("")  # tables with other columns leave gaps: empty text
 
 
 def short(text: str, limit: int = PASSAGE_CHARS) -> str:
