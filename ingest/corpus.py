@@ -4,8 +4,9 @@ version's, indexed by file so that an unchanged document is reused rather than p
 A document is its file: the file's real path (folder and name, links resolved), never its
 base name. Its id is the file name without its extension, kept from one version to the next;
 a file of the same name in another folder is another document, with the next free id
-(`name-2`, `name-3`). Only when the first file is gone from disk (a folder was moved or
-renamed) may a file of the same name take its id over, and replace it.
+(`name-2`, `name-3`). A file of the same name takes a document's id over, and replaces it,
+only when the document's own file is gone from disk (a folder was moved or renamed) or when
+it is a byte-for-byte copy of it (a folder was copied): then no text is lost.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class Corpus:
     chunks: list[Chunk] = field(default_factory=list)
     taken: set[str] = field(default_factory=set)  # document ids in use, to keep them unique
     reserved: dict[str, str] = field(default_factory=dict)  # doc id -> the file key it keeps
+    found: set[str] = field(default_factory=set)  # the file keys this ingest reads
 
     @classmethod
     def after(cls, current: KnowledgeBase | None) -> Corpus:
@@ -49,22 +51,36 @@ class Corpus:
         """Keep each current document's id for its own file: a document found again, or one
         kept as it is (outside what was ingested, file still on disk). The ids of documents
         that leave (`leaves(path)`) or whose file is gone from disk are free to take."""
-        found = {same_file(str(p)) for p in files}
+        self.found = {same_file(str(p)) for p in files}
         for key, document in self.old_docs.items():
-            if key in found or not (leaves(document.path) or not os.path.lexists(key)):
+            if key in self.found or not (leaves(document.path) or not os.path.lexists(key)):
                 self.reserved[document.doc] = key
 
-    def id_for(self, path: Path, name: str) -> str:
+    def id_for(self, path: Path, name: str, sha256: str = "") -> str:
         """The id of the document from `path`: its current id if it has one, else `name`,
-        or `name-2`, `name-3`... when another file holds or keeps that one."""
+        or `name-2`, `name-3`... when another file holds or keeps that one. A byte-for-byte
+        copy of a document whose own file is not ingested now takes its id over (the folder
+        was copied elsewhere): the same text, so nothing is lost, and no duplicate."""
         key = same_file(str(path))
         old = self.old(path)
         if old is not None and old.doc not in self.taken:
             return old.doc
         doc, n = name, 2
         while doc in self.taken or self.reserved.get(doc, key) != key:
+            if doc not in self.taken and self._copy_of(doc, sha256):
+                break
             doc, n = f"{name}-{n}", n + 1
         return doc
+
+    def _copy_of(self, doc: str, sha256: str) -> bool:
+        """Whether a file of these bytes may take over `doc`, kept for a file not read now."""
+        owner = self.old_docs.get(self.reserved.get(doc, ""))
+        return (
+            bool(sha256)
+            and owner is not None
+            and owner.sha256 == sha256
+            and (self.reserved[doc] not in self.found)
+        )
 
     def old(self, path: Path) -> ParsedDocument | None:
         """The current version's document from this file, if it has one."""

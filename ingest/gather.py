@@ -164,7 +164,7 @@ def parse_file(
     another file holds that id (`Corpus.id_for`). Loading and cleaning run in the worker
     process, under a budget of time and memory (`ingest.budget`)."""
     loaded = load(path, data)
-    doc = corpus.id_for(path, loaded.doc)
+    doc = corpus.id_for(path, loaded.doc, loaded.sha256)
     title = catalog_title(path) or loaded.title
     lines = clean(loaded.text, path)
     parsed = parse(doc, loaded.path, title, loaded.format, loaded.sha256, lines)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import time
 import zipfile
 from pathlib import Path
@@ -103,6 +104,22 @@ def test_a_moved_folder_takes_its_documents_over_without_duplicates(
     assert report.removed == [str(docs / "good.md")]
     assert [(d.doc, d.path) for d in open_kb(kb_dir).documents] == [
         ("good", str(moved / "good.md"))
+    ]
+
+
+def test_a_copied_folder_takes_its_documents_over_without_duplicates(
+    docs, tmp_path, fake_embedder
+) -> None:
+    kb_dir = tmp_path / "kb"
+    ingest([docs], kb_dir, embedder=fake_embedder)
+    copy = tmp_path / "copy"
+    shutil.copytree(docs, copy)
+    (copy / "extra.md").write_text(GOOD.replace("Pricing", "Stock"))
+    report = ingest([copy], kb_dir, embedder=fake_embedder)
+    assert report.removed == [str(docs / "good.md")]
+    assert sorted((d.doc, d.path) for d in open_kb(kb_dir).documents) == [
+        ("extra", str(copy / "extra.md")),
+        ("good", str(copy / "good.md")),
     ]
 
 
