@@ -273,7 +273,9 @@ def _some(paths: list[str]) -> str:
 
 
 def keep_current(previous: store.KnowledgeBase, report: IngestReport) -> IngestReport:
-    """Nothing added, changed or removed: the current version stands, nothing is published."""
+    """Nothing added, changed or removed: the current version stands, nothing is published
+    (what killed writers left behind is still swept)."""
+    versions.sweep_temporary(previous.root)
     report.version = previous.version
     report.documents, report.chunks = len(previous.documents), len(previous.chunks)
     report.concepts, report.glossary = len(previous.concepts), len(previous.glossary)

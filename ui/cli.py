@@ -98,7 +98,12 @@ def cli(ctx: click.Context) -> None:
 @training_option
 @click.option("--rebuild", is_flag=True, help="Start from nothing: re-parse and re-embed all.")
 @click.option("--prune", is_flag=True, help="Also remove the documents that are not under PATHS.")
-@click.option("--yes", "confirm", is_flag=True, help="Allow removing more than half the documents.")
+@click.option(
+    "--yes",
+    "confirm",
+    is_flag=True,
+    help="Allow removing more than half the documents, or replacing most of the KB's text.",
+)
 @verbose_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 def ingest(paths, kb_dir, training, rebuild, prune, confirm, verbose, as_json) -> None:

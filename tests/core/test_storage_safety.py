@@ -438,3 +438,14 @@ def test_every_batch_output_line_is_strict_json(capsys, monkeypatch) -> None:
     assert failed == 2
     assert [(r["id"], r.get("line")) for r in strict] == [(None, 1), (7, None), (None, 3)]
     assert strict[1]["score"] is None  # a NaN in an answer is printed as null
+
+
+def test_an_ingest_that_changes_nothing_still_sweeps_what_killed_writers_left(
+    docs, tmp_path, fake_embedder
+) -> None:
+    kb_dir = tmp_path / "kb"
+    first = ingest([docs], kb_dir, embedder=fake_embedder).version
+    stale = kb_dir / "models" / f".tmp-query-0123456789abcdef-{dead_pid()}"
+    stale.mkdir(parents=True)
+    assert ingest([docs], kb_dir, embedder=fake_embedder).version == first  # nothing new
+    assert not stale.exists()

@@ -608,3 +608,33 @@ def test_a_failing_view_shows_a_short_message_and_no_trace(app: AppTest, monkeyp
     assert any("Something went wrong" in e.value for e in at.error)
     everything = " ".join(str(e.value) for e in [*at.error, *at.markdown, *at.caption])
     assert "/srv/secret" not in everything and "float" not in everything
+
+
+def test_a_reingest_that_would_replace_most_of_the_library_waits_for_the_maintainers_yes(
+    real_kb, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    from kb.store import open_kb
+
+    kb_dir = real_kb.copy_to(tmp_path / "kb")
+    docs = tmp_path / "docs"
+    shutil.copytree(real_kb.docs, docs)
+    monkeypatch.setenv("KB_DIR", str(kb_dir))
+    monkeypatch.setenv("DOCS_DIR", str(docs))
+    at = as_maintainer(AppTest.from_file(str(APP), default_timeout=PAGE_TIMEOUT), monkeypatch)
+    at.button(key="reingest").click()  # the KB's documents are now this folder's copies
+    run(at)
+    before = open_kb(kb_dir).version
+    # every document rewritten as one short note: most of the library's text would go
+    short = [
+        (p.name, b"# Note\n\nOnly a short note now.\n", "text/plain") for p in docs.glob("*.txt")
+    ]
+    at.file_uploader[0].set_value(short)
+    at.button(key="reingest").click()
+    run(at)
+    assert any("nothing was changed" in e.value for e in at.error)
+    assert any("Allow replacing most of the library" in c.value for c in at.caption)
+    assert open_kb(kb_dir).version == before  # nothing changed
+    at.toggle(key="confirm").set_value(True)
+    at.button(key="reingest").click()
+    run(at)
+    assert open_kb(kb_dir).version != before

@@ -19,7 +19,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from ingest.load import SUPPORTED
 from kb import feedback
 from kb.embed import BUNDLED
-from kb.errors import KBError
+from kb.errors import KBError, UsageError
 from kb.model import ParsedDocument
 from kb.stats import per_document, stats
 from kb.store import KnowledgeBase, resolve_kb_dir
@@ -149,13 +149,19 @@ def upload_and_ingest(rec: Recommender | None) -> None:
         key="rebuild",
         help="Re-parse and re-embed every document instead of only the changed ones.",
     )
+    confirm = st.toggle(
+        "Allow replacing most of the library",
+        key="confirm",
+        help="An ingest that would remove more than half of the documents, or replace most "
+        "of the library's text, changes nothing unless this is on (the CLI's --yes).",
+    )
     label = f"Save {len(files)} file(s) and re-ingest" if files else "Re-ingest documents"
     st.caption(
         f"Re-ingest reads every document in {html.code(folder)}: a file deleted from it "
         "leaves the library; documents ingested from elsewhere stay."
     )
     if st.button(label, type="primary", icon=":material/sync:", key="reingest"):
-        run_ingest(folder, files or [], rebuild, rec)
+        run_ingest(folder, files or [], rebuild, confirm, rec)
 
 
 def upload_notes(files: list[UploadedFile], folder: Path) -> None:
@@ -176,7 +182,11 @@ def upload_notes(files: list[UploadedFile], folder: Path) -> None:
 
 
 def run_ingest(
-    folder: Path, files: list[UploadedFile], rebuild: bool, rec: Recommender | None
+    folder: Path,
+    files: list[UploadedFile],
+    rebuild: bool,
+    confirm: bool,
+    rec: Recommender | None,
 ) -> None:
     """Save the uploads, re-ingest the folder and serve the new version at once."""
     saved = []
@@ -194,10 +204,13 @@ def run_ingest(
                 embedder=load_embedder(model, str(resolve_kb_dir())),
                 progress=st.text,  # plain text: a file name must not render as markdown
                 training=training_dir(),
+                confirm=confirm,
             )
         except KBError as exc:
             status.update(label="Re-ingest failed", state="error", expanded=True)
             st.error(html.md_escape(str(exc)))
+            if isinstance(exc, UsageError) and not confirm:  # the page's --yes is the toggle
+                st.caption("To go ahead, turn on “Allow replacing most of the library”.")
             return
         status.update(label=f"Published {report.version}", state="complete", expanded=False)
     st.session_state.ingest_report = {**asdict(report), "saved": saved}
