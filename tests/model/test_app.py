@@ -252,12 +252,18 @@ def test_the_documents_view_shows_the_figures_of_kb_stats(app: AppTest, app_kb: 
     assert table["Concepts"].sum() == figures["concepts"]
 
 
-def test_an_upload_is_saved_and_ingested(real_kb, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+def library_copy(real_kb, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[Path, Path]:
+    """Copies of the session KB and its documents folder, which the page is pointed at."""
     kb_dir = real_kb.copy_to(tmp_path / "kb")
     docs = tmp_path / "docs"
     shutil.copytree(real_kb.docs, docs)
     monkeypatch.setenv("KB_DIR", str(kb_dir))
     monkeypatch.setenv("DOCS_DIR", str(docs))
+    return kb_dir, docs
+
+
+def test_an_upload_is_saved_and_ingested(real_kb, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    kb_dir, docs = library_copy(real_kb, monkeypatch, tmp_path)
     before = current_version(kb_dir)
     at = as_maintainer(AppTest.from_file(str(APP), default_timeout=PAGE_TIMEOUT), monkeypatch)
     assert len(at.dataframe[0].value) == 3
@@ -289,11 +295,7 @@ def test_an_upload_is_saved_and_ingested(real_kb, monkeypatch: pytest.MonkeyPatc
 def test_an_upload_over_the_size_limit_is_refused_with_a_message(
     real_kb, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ):
-    kb_dir = real_kb.copy_to(tmp_path / "kb")
-    docs = tmp_path / "docs"
-    shutil.copytree(real_kb.docs, docs)
-    monkeypatch.setenv("KB_DIR", str(kb_dir))
-    monkeypatch.setenv("DOCS_DIR", str(docs))
+    kb_dir, docs = library_copy(real_kb, monkeypatch, tmp_path)
     monkeypatch.setenv("KB_MAX_UPLOAD_MB", "1")
     at = as_maintainer(AppTest.from_file(str(APP), default_timeout=PAGE_TIMEOUT), monkeypatch)
     big = ("# Big\n\n" + "A sentence about pricing for a small firm. " * 30_000).encode()
@@ -615,11 +617,7 @@ def test_a_reingest_that_would_replace_most_of_the_library_waits_for_the_maintai
 ):
     from kb.store import open_kb
 
-    kb_dir = real_kb.copy_to(tmp_path / "kb")
-    docs = tmp_path / "docs"
-    shutil.copytree(real_kb.docs, docs)
-    monkeypatch.setenv("KB_DIR", str(kb_dir))
-    monkeypatch.setenv("DOCS_DIR", str(docs))
+    kb_dir, docs = library_copy(real_kb, monkeypatch, tmp_path)
     at = as_maintainer(AppTest.from_file(str(APP), default_timeout=PAGE_TIMEOUT), monkeypatch)
     at.button(key="reingest").click()  # the KB's documents are now this folder's copies
     run(at)
