@@ -1,5 +1,7 @@
 """Gathering the new version's documents, file by file: each file is read once, then reused
-(bytes unchanged), parsed (new or changed) or rejected with a reason.
+(bytes and pipeline version unchanged), parsed (new or changed), parsed again (same bytes,
+but the parsing code or the chunk settings changed: `ingest.version`) or rejected with a
+reason.
 
 What a file held is what was hashed and parsed: the bytes are read once, hashed, and those
 same bytes are parsed; the file's size, modification and change times and inode are checked
@@ -26,6 +28,7 @@ from ingest.files import catalog_title, read_bytes
 from ingest.names import shown
 from ingest.structure import parse
 from ingest.unreadable import Unreadable
+from ingest.version import Pipeline
 from kb.embed import Embedder
 from kb.errors import RejectedFile
 from kb.model import Chunk, IngestReport, ParsedDocument, Rejected
@@ -98,15 +101,23 @@ def gather_documents(
     report: IngestReport,
     embedder: Embedder,
     progress: Progress,
+    pipeline: Pipeline | None = None,
 ) -> Corpus:
-    """The new version's documents: unchanged files reused, new and changed ones parsed.
+    """The new version's documents: unchanged files reused, new and changed ones parsed, and
+    unchanged ones parsed by another pipeline version (`ingest.version`) parsed again.
 
     A current document not found again is removed when its folder was ingested (or on
-    prune), and kept as it is otherwise.
+    prune), and kept as it is otherwise (it keeps its pipeline version, so it is parsed again
+    when its file is next ingested).
     """
+    pipeline = pipeline or Pipeline.of(embedder)
     corpus.reserve(files, scope.removes)
     for path in files:
-        gather_file(path, corpus, report, embedder, progress)
+        gather_file(path, corpus, report, embedder, progress, pipeline)
+    if report.reparsed:
+        progress(
+            f"re-parsed {len(report.reparsed)} document(s): the ingest code or its settings changed"
+        )
     for document in corpus.not_found(files):
         if scope.removes(document.path) or document.doc in corpus.taken:
             report.removed.append(shown(document.path))
@@ -117,22 +128,29 @@ def gather_documents(
 
 
 def gather_file(
-    path: Path, corpus: Corpus, report: IngestReport, embedder: Embedder, progress: Progress
+    path: Path,
+    corpus: Corpus,
+    report: IngestReport,
+    embedder: Embedder,
+    progress: Progress,
+    pipeline: Pipeline,
 ) -> None:
     """Reuse, parse or reject one file; a file rewritten while it was read gets one more try."""
+    version = pipeline.version
     for _attempt in range(2):
         try:
             snapshot = Snapshot.of(path)
         except Unreadable as exc:
             return reject(path, str(exc), corpus, report)
         old = corpus.old(path)
-        if old is not None and old.sha256 == snapshot.sha256 and old.doc not in corpus.taken:
+        same = old is not None and old.sha256 == snapshot.sha256 and old.doc not in corpus.taken
+        if same and old.pipeline == version:
             corpus.reuse(old)
             report.unchanged.append(shown(path))
             return None
         progress(f"reading {shown(path.name)}")
         try:
-            parsed, chunks = parse_file(path, snapshot.data, corpus, embedder)
+            parsed, chunks = parse_file(path, snapshot.data, corpus, embedder, pipeline)
         except RejectedFile as exc:
             return reject(path, exc.reason, corpus, report)
         except RecursionError:
@@ -143,7 +161,8 @@ def gather_file(
             return reject(path, reason, corpus, report)
         if snapshot.still(path):
             corpus.add(parsed, chunks)
-            (report.changed if old is not None else report.added).append(shown(path))
+            kind = report.reparsed if same else report.changed if old is not None else report.added
+            kind.append(shown(path))
             return None
     return reject(path, CHANGED_WHILE_READ, corpus, report)
 
@@ -158,11 +177,12 @@ def reject(path: Path, reason: str, corpus: Corpus, report: IngestReport) -> Non
 
 
 def parse_file(
-    path: Path, data: bytes, corpus: Corpus, embedder: Embedder
+    path: Path, data: bytes, corpus: Corpus, embedder: Embedder, pipeline: Pipeline
 ) -> tuple[ParsedDocument, list[Chunk]]:
-    """Load, clean, structure and chunk one file's bytes; its id is its file name, unless
-    another file holds that id (`Corpus.id_for`). Loading and cleaning run in the worker
-    process, under a budget of time and memory (`ingest.budget`)."""
+    """Load, clean, structure and chunk one file's bytes, stamped with the pipeline version;
+    its id is its file name, unless another file holds that id (`Corpus.id_for`). Loading
+    and cleaning run in the worker process, under a budget of time and memory
+    (`ingest.budget`); chunks fit the pipeline's token limit."""
     loaded = load(path, data)
     doc = corpus.id_for(path, loaded.doc, loaded.sha256)
     title = catalog_title(path) or loaded.title
@@ -170,4 +190,5 @@ def parse_file(
     parsed = parse(doc, loaded.path, title, loaded.format, loaded.sha256, lines)
     if not any(s.blocks for s in parsed.sections):
         raise RejectedFile(str(path), "no text left after cleaning")
-    return parsed, chunk_document(parsed, embedder.count_tokens)
+    parsed.pipeline = pipeline.version
+    return parsed, chunk_document(parsed, embedder.count_tokens, pipeline.max_tokens)

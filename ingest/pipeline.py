@@ -1,9 +1,11 @@
 """The ingest run: files -> load -> clean -> structure -> chunk -> concepts -> embed -> store.
 
-Incremental by content hash: a document whose bytes did not change keeps its parsed tree and
-chunks from the current version (`ingest.gather`), and its vectors come from the embedding
-cache, so a re-run with nothing changed parses and embeds nothing. One ingest runs at a time
-(a file lock).
+Incremental by content hash and pipeline version: a document whose bytes did not change, and
+that was parsed by the same parsing code and chunk settings (`ingest.version`), keeps its
+parsed tree and chunks from the current version (`ingest.gather`); any other is parsed again.
+Vectors come from the embedding cache, so a re-run with nothing changed parses and embeds
+nothing, and one after a change to the ingest code parses again but embeds only new texts.
+One ingest runs at a time (a file lock).
 `run` is the sequence of steps below, one job each, in the order the data flows. What a version
 learns besides its documents comes from a `Learner` the caller passes in (`ui.build` passes
 `learn.version.CorpusLearner`): reading documents imports no training code, nor torch.
@@ -21,12 +23,12 @@ from typing import Protocol
 import numpy as np
 from filelock import FileLock, Timeout
 
-from ingest.chunk import MAX_TOKENS
 from ingest.concepts import embedding_text, extract, link_related
 from ingest.corpus import Corpus
 from ingest.files import find_documents
 from ingest.gather import Progress, Scope, gather_documents
 from ingest.names import shown
+from ingest.version import Pipeline
 from kb import store, versions
 from kb.embed import BUNDLED, EMBEDDINGS, Embedder, EmbeddingCache, embed_cached
 from kb.errors import KBBusy, KBCorrupt, KBError, KBNotFound, ModelMismatch, UsageError
@@ -135,14 +137,17 @@ def run(
     previous = None if rebuild else open_previous(current, root, embedder)
     report = IngestReport()
     files = find_files(scope.paths, report, progress)
-    corpus = gather_documents(files, Corpus.after(previous), scope, report, embedder, progress)
+    pipeline = Pipeline.of(embedder)
+    corpus = gather_documents(
+        files, Corpus.after(previous), scope, report, embedder, progress, pipeline
+    )
     refuse_if_nothing_ingested(corpus, previous, report)
     refuse_if_most_dropped(corpus, current, scope)
     old_sources = (previous.manifest if previous else {}).get("sources", [])
     sources = sorted(set(scope.folders) | set(old_sources))
     if (
         previous
-        and not (report.added or report.changed or report.removed)
+        and not (report.added or report.changed or report.removed or report.reparsed)
         and sources == old_sources
         and learner.current(previous, root, embedder)
     ):
@@ -161,7 +166,7 @@ def run(
     export = getattr(embedder, "export", None)  # a stand-in embedder has nothing to export
     if export:
         export()
-    publish(root, corpus, embedded, learned, embedder, sources, report, progress)
+    publish(root, corpus, embedded, learned, embedder, pipeline, sources, report, progress)
     learner.prune(root)
     return report
 
@@ -315,6 +320,7 @@ def publish(
     embedded: Embedded,
     learned: Learned,
     embedder: Embedder,
+    pipeline: Pipeline,
     sources: list[str],
     report: IngestReport,
     progress: Progress,
@@ -327,7 +333,8 @@ def publish(
     manifest = {
         "model": embedder.name,
         "dimensions": int(dims),
-        "max_tokens": MAX_TOKENS,
+        "max_tokens": pipeline.max_tokens,  # the chunk token limit (`ingest.version`)
+        "pipeline": pipeline.version,  # what parsed the documents parsed by this ingest
         "documents": len(corpus.documents),
         "chunks": len(corpus.chunks),
         "concepts": len(concepts),

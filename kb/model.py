@@ -106,6 +106,7 @@ class ParsedDocument:
     summary: str | None = None
     explore: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
+    pipeline: str = ""  # the version of the code and settings that parsed it (ingest.version)
 
     @property
     def levels(self) -> list[str]:
@@ -186,6 +187,7 @@ class IngestReport:
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    reparsed: list[str] = field(default_factory=list)  # same bytes, parsed again: the code changed
     rejected: list[Rejected] = field(default_factory=list)
     embedded: int = 0
     seconds: float = 0.0
