@@ -183,7 +183,7 @@ def run_and_report(
             f"{report.version}: {report.documents} documents, {report.chunks} chunks, "
             f"{report.concepts} concepts; embedded {report.embedded} in {report.seconds:.1f}s"
         )
-        for label in ("added", "changed", "removed", "unchanged"):
+        for label in ("added", "changed", "reparsed", "removed", "unchanged"):
             for path in getattr(report, label):
                 say(f"  {label:9} {path}")
     for rejected in report.rejected:

@@ -222,7 +222,7 @@ def run_ingest(
 def ingest_report(report: dict) -> None:
     """What the last re-ingest published, changed and rejected (and why)."""
     with st.container(border=True, key="ingest-report"):
-        changed = report["added"] or report["changed"] or report["removed"]
+        changed = report["added"] or report["changed"] or report["removed"] or report["reparsed"]
         if changed:
             st.success(
                 f"Published {report['version']}: {report['documents']} documents, "
@@ -236,7 +236,7 @@ def ingest_report(report: dict) -> None:
                 f"({report['documents']} documents).",
                 icon=":material/info:",
             )
-        for label in ("added", "changed", "removed"):
+        for label in ("added", "changed", "reparsed", "removed"):
             if report[label]:
                 names = ", ".join(html.code(p) for p in report[label])
                 st.markdown(f"**{label.capitalize()}** ({len(report[label])}): {names}")
