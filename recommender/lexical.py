@@ -18,7 +18,9 @@ STOPWORDS = frozenset(STOPWORDS_EN_PLUS)  # the longer list: "any", "has" are no
 NEAR_STOPWORDS = frozenset(
     "new small big one ones two get got go going make made want wanted need needs use used "
     "using like really thing things way lot lots also many much even still first last good "
-    "bad keep kept know think try tried take took put say said see come came able well".split()
+    "bad keep kept know think try tried take took put say said see come came able well "
+    "without within via onto upon across around every quite whether though although yet "
+    "always never ever often maybe anyway".split()
 )
 
 
