@@ -50,7 +50,7 @@ SITUATIONS = [
     "how do I know if the booking software is paying off",
     "the team agrees with every plan and nothing new ever launches",
     "our biggest customer dictates how we run everything",
-    "waiters hate the new ordering tablets",
+    "our mechanics ignore the new job-card app",
     "what should a family bakery automate first",
     "we want to set goals everyone in the shop understands",
     "our inventory system and the accounting never match",
