@@ -146,11 +146,12 @@ def guidance(query: str, texts: list[str], shown: set[str] | None = None) -> Gui
 
     chosen, length = [], 0
     for s in sorted(advice, key=score, reverse=True):
-        if len(chosen) == MAX_SENTENCES or length + len(s.text) > MAX_CHARS and chosen:
-            continue
-        if len(s.text) <= MAX_CHARS or not chosen:
-            chosen.append(s)
-            length += len(s.text) + 1
+        if len(chosen) == MAX_SENTENCES:
+            break
+        if chosen and length + len(s.text) > MAX_CHARS:
+            continue  # the first sentence is shown whole however long; the next must fit
+        chosen.append(s)
+        length += len(s.text) + 1
     chosen.sort(key=lambda s: (s.passage, s.order))
     example = next((s for s in fresh if s.example and len(s.text) <= MAX_CHARS), None)
     shown.update(s.text for s in chosen)

@@ -229,7 +229,7 @@ class Recommender:
             order, fused, self.kb.concept_vectors, request.k + SPARE, signals.best_row, self.groups
         )
         top = fused[picked[0]] if picked else 1.0
-        card = Card(request.reading, signals, self.question_parts(request.reading))
+        card = Card(request.reading, signals)
         recs, said = [], []
         for i in picked:
             rows = self.passage_rows(i, card)
@@ -251,13 +251,11 @@ class Recommender:
             summarise(said, decision.margin),
         )
 
-    def question_parts(self, question: str) -> tuple[list[str], np.ndarray] | None:
-        """A question of several sentences, read sentence by sentence (None for one sentence):
+    def question_parts(self, question: str) -> tuple[list[str], np.ndarray | None]:
+        """A question of several sentences, read sentence by sentence (none for one sentence):
         a card found by meaning then says which of them it answers."""
-        parts = sentences(question, MIN_PART_CHARS)
-        if len(parts) < 2:
-            return None
-        return parts, self.embedder.embed(parts[:MAX_PARTS])
+        parts = sentences(question, MIN_PART_CHARS)[:MAX_PARTS]
+        return (parts, self.embedder.embed(parts)) if len(parts) > 1 else ([], None)
 
     @staticmethod
     def refusal(request: Request, reason: str | None, confidence: float) -> Answer:
@@ -327,10 +325,13 @@ class Recommender:
         ]
 
     def part_answered(self, i: int, card: Card) -> str | None:
-        """The sentence of a longer question closest in meaning to the concept."""
+        """The sentence of a longer question closest in meaning to the concept. The sentences
+        are embedded once an answer needs them: most cards match by the words typed."""
         if card.parts is None:
-            return None
+            card.parts = self.question_parts(card.query)
         parts, vectors = card.parts
+        if vectors is None:
+            return None
         return parts[int(np.argmax(vectors @ self.kb.concept_vectors[i]))]
 
     def passage(self, chunk: Chunk, score: float, query: str) -> Passage:
@@ -353,7 +354,8 @@ class Card:
 
     query: str
     signals: Signals
-    parts: tuple[list[str], np.ndarray] | None  # a longer question's sentences and vectors
+    # a longer question's sentences and their vectors; None until a card needs them
+    parts: tuple[list[str], np.ndarray | None] | None = None
     shown: set[str] = field(default_factory=set)  # guidance sentences already on a card
     led: set[int] = field(default_factory=set)  # chunk rows an earlier card led with
 
