@@ -14,7 +14,6 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from kb.errors import KBError
 from kb.model import Chunk, Concept
 from kb.store import KnowledgeBase
 from kb.text import normalise, truncate
@@ -93,33 +92,6 @@ def filter_concepts(
             continue
         out.append(c)
     return out
-
-
-def find_concept(kb: KnowledgeBase, name: str) -> Concept:
-    """The concept a name means: exact title, abbreviation, title prefix, else the closest title.
-
-    "balanced scorecard" and "BSC" find "Balanced Scorecard (BSC)"; "okr" finds "Objectives
-    and Key Results (OKRs)" through its abbreviation.
-    """
-    wanted = normalise(name)
-    if not wanted:
-        raise KBError('give a concept name, e.g. kb show "balanced scorecard"')
-    ranked = sorted(kb.concepts, key=lambda c: c.kind == "term")  # named things before terms
-    for match in (
-        lambda c: normalise(c.title) == wanted,
-        lambda c: wanted in abbreviations(c.title),
-        lambda c: normalise(re.sub(r"\([^)]*\)", "", c.title)) == wanted,
-        lambda c: normalise(c.title).startswith(wanted + " "),
-        lambda c: f" {wanted} " in f" {normalise(c.title)} ",
-    ):
-        hits = [c for c in ranked if match(c)]
-        if hits:
-            return min(hits, key=lambda c: len(c.title))
-    titles = {normalise(c.title): c for c in ranked}
-    close = difflib.get_close_matches(wanted, list(titles), n=1, cutoff=0.6)
-    if close:
-        return titles[close[0]]
-    raise KBError(f"no concept named like {name!r}; try `kb concepts` to list them")
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ from kb.catalog import (
     closest,
     exact_match,
     filter_concepts,
-    find_concept,
     framework_table,
     lookup,
 )
@@ -223,7 +222,7 @@ def test_definitions_come_from_the_concepts_own_text(real_concepts) -> None:
 
 
 def test_frameworks_are_children_of_their_group(real_store) -> None:
-    group = find_concept(real_store, GROUP)
+    group = exact_match(real_store, GROUP)
     assert group.title == GROUP
     children = [real_store.concept(i) for i in group.children]
     assert [c.title for c in children] == list(FRAMEWORKS)
@@ -287,8 +286,10 @@ def test_steps_and_dimensions_are_children(real_store, parent: str, children: li
         ("lean management", "Lean Management Principles"),
     ],
 )
-def test_find_concept_by_name_or_abbreviation(real_store, name: str, title: str) -> None:
-    assert find_concept(real_store, name).title == title
+def test_lookup_finds_a_concept_by_name_or_abbreviation_first(
+    real_store, name: str, title: str
+) -> None:
+    assert lookup(real_store, name)[0].concept.title == title
 
 
 def test_framework_table_is_a_dataframe_of_the_frameworks(real_store) -> None:
@@ -429,7 +430,7 @@ def test_a_new_documents_framework_joins_the_catalog(grown_kb) -> None:
         "The Flywheel Canvas is a planning framework that maps how each satisfied customer "
         "brings in the next one."
     )
-    assert find_concept(grown_kb, "flywheel canvas").id == canvas.id
+    assert lookup(grown_kb, "flywheel canvas")[0].concept.id == canvas.id
     assert exact_match(grown_kb, "flywheel canvas") == canvas  # "The" is no part of a name
     children = [grown_kb.concept(i).title for i in canvas.children]
     assert children == ["Customer Delight", "Referral Momentum"]
@@ -437,7 +438,7 @@ def test_a_new_documents_framework_joins_the_catalog(grown_kb) -> None:
 
 def test_the_parts_of_a_new_framework_are_not_frameworks_themselves(grown_kb) -> None:
     for title in ("Customer Delight", "Referral Momentum"):
-        concept = find_concept(grown_kb, title)
+        concept = exact_match(grown_kb, title)
         assert concept.kind != "framework", (title, concept.kind)
 
 
