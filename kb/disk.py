@@ -30,15 +30,19 @@ SQLITE_FULL = 13
 NO_SPACE = {errno.ENOSPC, errno.EDQUOT}
 
 
-def disk_full(exc: BaseException, folder: Path) -> bool:
-    """Whether a failed write ran out of space. Judged before the leftovers are removed:
-    removing them frees space, and the disk would then look fine."""
-    if isinstance(exc, DiskFull):  # said by an inner write: said again for the whole
-        return True
+def says_no_space(exc: BaseException) -> bool:
+    """Whether an error says itself that space ran out: `[Errno 28]` (or a quota), or
+    SQLite's "database or disk is full"."""
     if getattr(exc, "errno", None) in NO_SPACE:
         return True
     full_code = getattr(exc, "sqlite_errorcode", None) == SQLITE_FULL
-    if isinstance(exc, sqlite3.Error) and (full_code or "disk is full" in str(exc)):
+    return isinstance(exc, sqlite3.Error) and (full_code or "disk is full" in str(exc))
+
+
+def disk_full(exc: BaseException, folder: Path) -> bool:
+    """Whether a failed write ran out of space. Judged before the leftovers are removed:
+    removing them frees space, and the disk would then look fine."""
+    if isinstance(exc, DiskFull) or says_no_space(exc):  # DiskFull: said by an inner write
         return True
     if not isinstance(exc, (OSError, RuntimeError, sqlite3.Error)):
         return False

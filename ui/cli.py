@@ -652,12 +652,9 @@ def disk_full_line(exc: Exception, args: list[str]) -> str | None:
     """A full disk met by a write no `kb.disk.writing` wraps (`[Errno 28]`, SQLite's
     "database or disk is full"), as one line naming the file or the KB folder and its disk;
     None for any other failure."""
-    import sqlite3
-
     from kb import disk
 
-    sqlite_full = isinstance(exc, sqlite3.Error) and "disk is full" in str(exc)
-    if getattr(exc, "errno", None) not in disk.NO_SPACE and not sqlite_full:
+    if not disk.says_no_space(exc):
         return None
     filename = getattr(exc, "filename", None)
     if filename:
