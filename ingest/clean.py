@@ -4,8 +4,10 @@ Three kinds of noise come with pages scraped from the business-advice site:
 - page chrome (`Skip to main content`);
 - image descriptions standing between paragraphs;
 - inline glossary pop-ups, `... SMB growth Meaning ● SMB Growth is the ... success. and ...`,
-  whose definition runs to the end of its sentence. The running text keeps the term and
-  loses the pop-up; the pop-up becomes a glossary entry.
+  whose definition runs to the end of its sentence (or of its line, when no sentence end
+  follows). The running text keeps the term and loses the pop-up; the pop-up becomes a
+  glossary entry. A pop-up that starts its own line defines the line above it (a heading
+  or a list item's title), which stays as written.
 `●` is also used as a dash ("Case Study ● The Local Coffee Shop"); it becomes an em dash.
 """
 
@@ -15,14 +17,17 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+from kb.model import LEVELS as MODEL_LEVELS
 from kb.text import CONTROL
 
+LEVELS = {level.lower(): level for level in MODEL_LEVELS}
 CHROME_LINES = {"skip to main content", "skip to content", "skip to navigation", "back to top"}
 
 # "Meaning ●" or "Meaning →", then the definition up to the first sentence end. A sentence
 # ends at . ! or ? followed by white space or the end of the line. Abbreviations inside a
 # definition ("e.g.") are skipped whole so they do not end it, unless no other sentence end
-# follows (then the last abbreviation's full stop ends it). `lift_popups` finds the ends with
+# follows (then the last abbreviation's full stop ends it); with no stop at all the
+# definition runs to the end of its line. `lift_popups` finds the ends with
 # one scan of the line, in linear time: a regular expression with a lazy `.+?` per pop-up
 # re-read the rest of the line at every "Meaning ●" and took minutes on 100 KB of them.
 ABBREVIATION = r"\b(?:e\.g|i\.e|vs|cf|approx|incl|esp|Dr|Mr|Mrs|Ms|St)\."
@@ -41,6 +46,20 @@ STOP_WORDS = set(
     why has have had do does did been being so also often even very more most many much""".split()
 )
 MAX_TERM_WORDS = 5
+# How much of a definition's opening may name its term ("Within the context of SMB growth,
+# a Culture of Experimentation signifies..."): a term named later is not evidence.
+OPENING_WORDS = 16
+# Words a definition opens with before it names its term ("The Customer Journey...",
+# "SMB Growth is..."): set aside when comparing the opening with the words before a pop-up.
+OPENING_FILLER = re.compile(r"^(?:(?:a|an|the|smb|smbs|smb's|smb’s)\s+)+", re.I)
+# A definition that names its term in Title Case and then defines it: "SMB Cash Flow
+# represents...", "Customer Experience Metrics, in the context of...".
+NAMED = re.compile(
+    r"^(?:The\s+)?(?P<name>[A-Z][\w’'&/-]*(?:\s+(?:(?:of|and|in|on|for|to|&)\s+)?[A-Z][\w’'&/-]*)*"
+    r"(?:\s+\([A-Z][\w&/-]*\))?)(?:\s*[,:(]|\s+(?:is|are|refers|represents|means|signifies"
+    r"|denotes|describes|encompasses|involves)\b)"
+)
+ITEM_MARK = re.compile(r"^\s*(?:#{1,6}|•|[-*]|\d{1,3}[.)])\s+")
 
 # An image description names what a picture shows (depiction), how it looks (appearance)
 # and what it stands for (symbolism). Body text may use one group ("consider the image of a
@@ -83,23 +102,36 @@ def clean(text: str) -> list[CleanLine]:
     Returns:
         The kept lines, each with the pop-up terms found in it.
     """
-    out = []
+    out: list[CleanLine] = []
+    # the last kept line with text: what a pop-up starting the next line defines
+    above: CleanLine | None = None
     for raw in text.splitlines():
         line = CONTROL.sub("", raw).rstrip()
         if line.strip().lower() in CHROME_LINES:
             continue
-        line, terms = lift_popups(line)
+        line, terms = lift_popups(line, above.text if above else "")
         if is_image_description(line):
             continue
-        out.append(CleanLine(normalise_dashes(line), terms))
+        kept = CleanLine(normalise_dashes(line), terms)
+        if not kept.text.strip() and terms and above is not None:
+            # a line that was all pop-up leaves a blank, which keeps no terms: they go with
+            # the line that names the term
+            above.terms.extend(terms)
+            kept.terms = []
+        out.append(kept)
+        if kept.text.strip():
+            above = kept
     return out
 
 
-def lift_popups(line: str) -> tuple[str, list[tuple[str, str]]]:
+def lift_popups(line: str, above: str = "") -> tuple[str, list[tuple[str, str]]]:
     """Remove every `Meaning ●` pop-up from a line; return the line and (term, definition)s.
 
     One pass over the line: its sentence ends and abbreviations are found once, and each
-    pop-up ends at the first sentence end after it (see `_SentenceEnds`).
+    pop-up ends at the first sentence end after it, or at the line's end (see
+    `_SentenceEnds`). A pop-up that starts the line defines `above`, the line before it
+    (see `line_initial_term`); when nothing names its term, it stays as written rather than
+    being lost (what it defines is unknown).
     """
     if "Meaning" not in line:
         return line, []
@@ -111,15 +143,24 @@ def lift_popups(line: str) -> tuple[str, list[tuple[str, str]]]:
         if head.start() < done:
             continue  # inside the definition of the pop-up before
         found = ends.definition(head.end())
-        if found is None:
-            continue
         start, (definition_start, end) = _space_before(line, head.start(), done), found
         definition = normalise_dashes(line[definition_start:end].strip())
-        term = popup_term(tail_words(line, start, MAX_TERM_WORDS + 1), definition)
-        if term:
+        initial = done == 0 and not line[:start].strip()  # only the first pop-up: linear
+        if initial:
+            term = line_initial_term(above, definition)
+            if not term:  # nothing names it: the pop-up stays as the author wrote it
+                kept.append(line[done:end])
+                done = end
+                continue
+        else:
+            term = popup_term(tail_words(line, start, MAX_TERM_WORDS + 1), definition)
+        if term and definition:
             terms.append((term, definition))
         kept.append(line[done:start])
         done = end
+        if initial:  # what follows a line-initial pop-up starts afresh
+            while done < len(line) and SPACE.match(line, done):
+                done += 1
     kept.append(line[done:])
     return "".join(kept), terms
 
@@ -142,9 +183,10 @@ class _SentenceEnds:
         self.plain = [i for i in stops if i not in covered]
         self.last_abbreviation = max((i for i in stops if i in covered), default=-1)
 
-    def definition(self, after_head: int) -> tuple[int, int] | None:
-        """Where the definition after a pop-up's head starts and ends (past its full stop),
-        or None when no sentence end follows it."""
+    def definition(self, after_head: int) -> tuple[int, int]:
+        """Where the definition after a pop-up's head starts and ends (past its full stop);
+        with no sentence end after it, the end of the line (the site leaves some pop-ups
+        unterminated, and their "Meaning ●" must not stay in the text)."""
         line, start = self.line, after_head
         while start < len(line) and SPACE.match(line, start):
             start += 1
@@ -155,7 +197,7 @@ class _SentenceEnds:
             return start, self.last_abbreviation + 1
         if start > after_head and start < len(line) and SENTENCE_STOP.match(line, start):
             return start, start + 1  # white space, then a lone stop
-        return None
+        return start, len(line)
 
 
 def _space_before(line: str, start: int, floor: int) -> int:
@@ -170,10 +212,13 @@ def popup_term(before: str, definition: str) -> str:
 
     When the definition opens by naming the last few words before it ("Return on Investment
     (ROI) gauges..."), those words are the term. Otherwise walk back over words until
-    punctuation or a function word, at most MAX_TERM_WORDS.
+    punctuation or a function word, at most MAX_TERM_WORDS; but when the definition's
+    opening names a longer phrase ending there, one the walk stopped inside at "of", "and"
+    or "in" ("culture of experimentation"), that phrase is the author's term.
     """
     preceding = [w.strip("“”\"'()") for w in last_words(before, MAX_TERM_WORDS + 1)]
-    heads = (definition.lower(), re.sub(r"^smb\s+", "", definition.lower()))
+    lowered = definition.lower()
+    heads = (lowered, re.sub(r"^smb\s+", "", lowered), OPENING_FILLER.sub("", lowered))
     for i in range(len(preceding)):
         tail = " ".join(preceding[i:])
         if tail and any(h.startswith(tail.lower()) for h in heads):
@@ -183,7 +228,60 @@ def popup_term(before: str, definition: str) -> str:
         if not bare or bare[-1] in ",;:.!?—●" or bare.lower() in STOP_WORDS:
             break
         words.insert(0, bare)
-    return " ".join(words[-MAX_TERM_WORDS:])
+    walked = words[-MAX_TERM_WORDS:]
+    if walked:
+        named = _named_in_opening(preceding, len(walked), definition)
+        if named:
+            return named
+    return " ".join(walked)
+
+
+def _named_in_opening(preceding: list[str], walked: int, definition: str) -> str:
+    """The longest phrase ending the words before a pop-up, longer than the `walked` words,
+    that the definition's opening names (whole words, any case), or "".
+
+    Only phrases that join nouns with "of", "and", "in"... reach past the walk; a phrase
+    must start with a content word and hold no punctuation inside.
+    """
+    opening = " ".join(definition[: 20 * OPENING_WORDS].split()[:OPENING_WORDS]).lower()
+    for k in range(len(preceding), walked, -1):
+        tail = preceding[-k:]
+        if tail[0].lower() in STOP_WORDS or any(w[-1:] in ",;:.!?—●" for w in tail):
+            continue
+        phrase = r"\s+".join(re.escape(w.lower()) for w in tail)
+        if re.search(rf"(?<![\w-]){phrase}(?![\w-])", opening):
+            return " ".join(tail)
+    return ""
+
+
+def line_initial_term(above: str, definition: str) -> str:
+    """The term of a pop-up that starts its line: what the line above names.
+
+    The site puts such a pop-up under a heading or a list item's title. The term is the
+    part of that line the definition names, else the whole line when it is a short title,
+    else the Title Case name the definition opens with, else the line's last noun phrase.
+    """
+    title = ITEM_MARK.sub("", above).strip().rstrip(":?!").strip()
+    if LEVELS.get(title.lower()):
+        title = ""  # a level opens a page; it is not what a pop-up defines
+    named = NAMED.match(definition)
+    opening = OPENING_FILLER.sub("", definition.lower())
+    if title:
+        words = title.split()
+        last = words[-(MAX_TERM_WORDS + 1) :]
+        for i in range(len(last)):
+            tail = " ".join(last[i:]).strip("“”\"'()")
+            whole = len(last) - i == len(words)
+            after = opening[len(tail) : len(tail) + 1]
+            named_here = opening.startswith(tail.lower()) and not after.isalnum()
+            if tail and (whole or len(last) - i > 1) and named_here:
+                return strip_leading_stop_words(tail)  # one word of a title is not its name
+        sentence = SENTENCE_STOP.search(title) or title[-1] in ".,;"
+        if len(words) <= MAX_TERM_WORDS and not sentence:
+            return strip_leading_stop_words(title)
+    if named:
+        return named.group("name")
+    return popup_term(title, definition) if title else ""
 
 
 def tail_words(text: str, end: int, n: int) -> str:

@@ -62,6 +62,7 @@ class TreeBuilder:
         self.stack = []
         self.mode = "body"
         self.open_section(self.level, 1, [self.level])
+        self.record_terms(line)  # a pop-up line right under a level gives its terms here
 
     def add_heading(self, line: Line) -> None:
         """Open a section; the site's layout headings also say where the next blocks go."""

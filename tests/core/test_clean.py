@@ -317,11 +317,13 @@ def test_body_paragraphs_that_mention_images_or_scenes_stay(body: str) -> None:
     assert body in "\n".join(cleaned_text(p) for p in sorted(DOCS.glob("*.txt")))
 
 
-# The pop-up pattern before issue 28 (a lazy `.+?` per head: quadratic); the linear scan in
-# `lift_popups` must read every line exactly as it did.
+# The pop-up pattern before issue 28 (a lazy `.+?` per head: quadratic), with the rule of
+# issue 29 that a pop-up with no sentence end after it runs to the end of its line; the
+# linear scan in `lift_popups` must read every line exactly as it does. (Lines are not
+# allowed to start with a pop-up: those take their term from the line above.)
 _REGEX_POPUP = re.compile(
-    r"\s*\bMeaning\s*[●→]\s*(?P<definition>(?:\b(?:e\.g|i\.e|vs|cf|approx|incl|esp|Dr|Mr|Mrs"
-    r"|Ms|St)\.|.)+?[.!?])(?=\s|$)"
+    r"\s*\bMeaning\s*[●→](?:\s*(?P<definition>(?:\b(?:e\.g|i\.e|vs|cf|approx|incl|esp|Dr|Mr"
+    r"|Mrs|Ms|St)\.|.)+?[.!?])(?=\s|$)|\s*(?P<open>.*))"
 )
 _PIECES = ["Meaning", " ", "●", "→", ".", "!", "?", "e.g.", "i.e.", "Mr.", "Mrs.", "St.", "x"]
 _PIECES += ["Word", "vs.", "e", "g", "\t", "a b", "Dr", "the"]
@@ -336,15 +338,17 @@ def test_the_linear_popup_scan_reads_lines_as_the_regex_did() -> None:
         terms = []
 
         def lift(match: re.Match) -> str:
-            definition = normalise_dashes(match.group("definition").strip())
-            if term := popup_term(line[: match.start()], definition):
+            found = match.group("definition") or match.group("open")
+            definition = normalise_dashes(found.strip())
+            term = popup_term(line[: match.start()], definition)
+            if term and definition:
                 terms.append((term, definition))
             return ""
 
         return _REGEX_POPUP.sub(lift, line), terms
 
     rng = random.Random(28)
-    lines = ["".join(rng.choices(_PIECES, k=rng.randint(0, 14))) for _ in range(3000)]
+    lines = ["x " + "".join(rng.choices(_PIECES, k=rng.randint(0, 14))) for _ in range(3000)]
     lines += [SMB_GROWTH_RAW] + [
         raw
         for path in (SOCIO, OVER, ALIGN)
@@ -352,3 +356,150 @@ def test_the_linear_popup_scan_reads_lines_as_the_regex_did() -> None:
     ]
     for line in lines:
         assert lift_popups(line) == by_regex(line), line
+
+
+# --------------------------------------------------------------------------- issue 29: pop-ups
+# that start their own line, pop-ups with no end stop, and terms joined by "of"
+
+
+SITE_PAGE = Path(__file__).parents[1] / "data" / "site" / "repeat-customers.txt"
+
+
+def test_line_initial_popup_defines_the_heading_above_it() -> None:
+    page = (
+        "Shelf Turnover\n\n"
+        "Meaning ● Shelf Turnover, in a small shop, is how many times a shelf's stock sells out "
+        "in a year. ● Fast shelves earn their space.\n\n"
+        "Slow shelves tie up cash."
+    )
+    lines = clean(page)
+    assert kept(page) == [
+        "Shelf Turnover",
+        "Fast shelves earn their space.",
+        "Slow shelves tie up cash.",
+    ]
+    assert all_terms(page) == [
+        (
+            "Shelf Turnover",
+            "Shelf Turnover, in a small shop, is how many times a shelf's stock sells out in a "
+            "year.",
+        )
+    ]
+    assert "Meaning" not in "\n".join(line.text for line in lines)
+
+
+def test_a_line_that_is_all_popup_gives_its_entry_to_the_title_above() -> None:
+    page = "  • Delivery Windows\nMeaning ● The hours in which a supplier promises to arrive.\n"
+    lines = clean(page)
+    assert [line.text for line in lines if line.text] == ["  • Delivery Windows"]
+    assert lines[0].terms == [
+        ("Delivery Windows", "The hours in which a supplier promises to arrive.")
+    ]
+
+
+def test_line_initial_popup_under_a_question_heading_takes_its_noun_phrase() -> None:
+    page = "What Is Batch Baking?\nMeaning ● Baking one product in large runs to save oven time.\n"
+    assert all_terms(page) == [
+        ("Batch Baking", "Baking one product in large runs to save oven time.")
+    ]
+
+
+def test_line_initial_popup_that_nothing_names_keeps_its_sentence() -> None:
+    # the line above is a finished paragraph, and the definition names no term: what it
+    # defines is unknown, so the author's sentence stays as written rather than vanishing
+    page = "Prices rose in spring.\nMeaning ● often the first sign of a tight market.\n"
+    assert kept(page) == [
+        "Prices rose in spring.",
+        "Meaning — often the first sign of a tight market.",
+    ]
+    assert all_terms(page) == []
+
+
+def test_popup_without_an_end_stop_runs_to_the_end_of_its_line() -> None:
+    raw = (
+        "Owners watch their gross margin Meaning ● The share of each sale left after the cost "
+        "of goods"
+    )
+    assert kept(raw) == ["Owners watch their gross margin"]
+    assert all_terms(raw) == [
+        ("gross margin", "The share of each sale left after the cost of goods")
+    ]
+
+
+def test_unterminated_popup_leaves_the_next_line_alone() -> None:
+    page = (
+        "Keep an eye on stock age Meaning → How long goods wait on the shelf before they sell\n"
+        "and reorder before the fast sellers run out."
+    )
+    assert kept(page) == [
+        "Keep an eye on stock age",
+        "and reorder before the fast sellers run out.",
+    ]
+    assert all_terms(page) == [("stock age", "How long goods wait on the shelf before they sell")]
+
+
+@pytest.mark.parametrize(
+    ("raw", "term"),
+    [
+        (
+            "Crews that share a culture of safety Meaning ● For trades businesses, a Culture of "
+            "Safety is the shared habit of stopping work when something looks wrong. get hurt "
+            "less.",
+            "culture of safety",
+        ),
+        (
+            "Owners who track the cost of delay Meaning ● In project planning, the Cost of Delay "
+            "measures what a week of waiting takes from a project. decide faster.",
+            "cost of delay",
+        ),
+        (
+            "Garages that plan for speed and reliability Meaning ● For repair shops, Speed and "
+            "Reliability mean fixing cars on the promised day. win fleets.",
+            "speed and reliability",
+        ),
+    ],
+)
+def test_term_joined_by_of_or_and_is_the_phrase_the_definition_names(raw: str, term: str) -> None:
+    terms = all_terms(raw)
+    assert [t for t, _ in terms] == [term]
+    assert "Meaning" not in kept(raw)[0]
+
+
+def test_term_reaches_past_of_only_when_the_definition_names_the_phrase() -> None:
+    named = (
+        "Crews that share a culture of safety Meaning ● On building sites, a Culture of Safety "
+        "is a habit of stopping work when something looks wrong. get hurt less."
+    )
+    unnamed = (
+        "Crews that share a culture of safety Meaning ● A habit of stopping work when "
+        "something looks wrong. get hurt less."
+    )
+    assert [t for t, _ in all_terms(named)] == ["culture of safety"]
+    assert [t for t, _ in all_terms(unnamed)] == ["safety"]  # the backward walk, as before
+
+
+def test_new_popup_rules_keep_the_scan_linear() -> None:
+    import time
+
+    lines = ("Stock Age\nMeaning ● How long goods wait " * 200 + "\n") * 20
+    lines += "word " * 20000 + "\n" + "a trade of craft Meaning ● " * 8000
+    began = time.perf_counter()
+    cleaned = clean(lines)
+    assert time.perf_counter() - began < 2.0
+    assert sum(len(line.terms) for line in cleaned) == 200 * 20 + 1
+    assert not any("Meaning" in line.text for line in cleaned)
+
+
+def test_site_page_popups_become_its_glossary() -> None:
+    terms = all_terms(load(SITE_PAGE).text)
+    assert [t for t, _ in terms] == [
+        "customer count",
+        "Visit Frequency",
+        "Loyalty Cards",
+        "culture of service",
+        "average basket size",
+    ]
+    text = cleaned_text(SITE_PAGE)
+    assert "Meaning" not in text
+    assert "Their clerks track the average basket size\nand they use it" in text
+    assert "\nVisit Frequency\n" in text and "\n  • Loyalty Cards\n" in text

@@ -558,3 +558,97 @@ def test_markdown_and_html_headings_map_onto_the_same_tree(
     assert from_other.summary == from_site.summary
     for block in (b for s in from_other.sections for b in s.blocks):
         assert from_other.text[block.start : block.end] == block.text
+
+
+# --------------------------------------------------------------------------- issue 29: question
+# headings, and pop-ups that start their own line, on a page written in the site's style
+
+SITE_DIR = Path(__file__).parents[1] / "data" / "site"
+
+
+@cache
+def site(name: str) -> ParsedDocument:
+    return parse_file(SITE_DIR / f"{name}.txt")
+
+
+def test_question_heading_is_a_section_with_its_paragraphs() -> None:
+    parsed = site("repeat-customers")
+    question = section(parsed, "Why Do Repeat Visits Matter for Small Shops?")
+    assert question.level == "Fundamentals"
+    assert question.path == ["Why Do Repeat Visits Matter for Small Shops?"]
+    texts = [b.text for b in question.blocks]
+    assert [b.kind for b in question.blocks] == ["paragraph"] * 3
+    assert texts[0].startswith("A returning customer costs less to serve than a new one.")
+    # the section before does not swallow them
+    before = section(parsed, "Visit Frequency")
+    assert not any("returning customer" in b.text for b in before.blocks)
+
+
+def test_question_sentences_in_running_text_stay_paragraphs() -> None:
+    parsed = site("repeat-customers")
+    headings = [s.heading for s in parsed.sections]
+    assert "So how would an owner know which of the two is true?" not in headings
+    question = section(parsed, "Why Do Repeat Visits Matter for Small Shops?")
+    assert question.blocks[1].text.startswith("Is the shop busy because of its location")
+    assert question.blocks[2].text == "So how would an owner know which of the two is true?"
+
+
+def test_explore_questions_stay_explore_questions() -> None:
+    parsed = site("repeat-customers")
+    assert parsed.explore == [
+        "Why Do Regular Customers Spend More Over Time?",
+        "How Can a Small Shop Count Visits Without a Till System?",
+    ]
+    headings = [s.heading for s in parsed.sections]
+    assert "Explore" not in headings
+    assert not any(h in headings for h in parsed.explore)
+    # while a question heading in the body is a heading
+    assert "Why Do Repeat Visits Matter for Small Shops?" in headings
+    assert parsed.summary == (
+        "Small shops grow on regulars; count the visits and serve the people behind them."
+    )
+
+
+def test_which_question_lines_are_headings() -> None:
+    from ingest.classify import looks_like_heading
+
+    lines = {
+        "What Is Lean Inventory?": True,
+        "Why Are Delivery Times Important for Small Bakeries?": True,
+        "How Can Owners Price Their Services?": True,
+        "Why does this matter for a small bakery?": False,  # sentence case: a paragraph's
+        "Why? What Regulars Spend?": False,  # two questions
+        "Costs Rose. Why?": False,
+        "Customers Who Return?": False,  # no question word: not a question heading
+    }
+    assert {line: looks_like_heading(line) for line in lines} == lines
+
+
+def test_line_initial_popups_become_glossary_entries_of_their_section() -> None:
+    parsed = site("repeat-customers")
+    glossary = {(g.term, g.section) for g in parsed.glossary}
+    assert ("Visit Frequency", "Visit Frequency") in glossary
+    assert ("Loyalty Cards", "What Keeps Customers Coming Back") in glossary
+    visits = section(parsed, "Visit Frequency")
+    assert [b.text for b in visits.blocks] == [
+        "A rising count is the first sign that people trust the place.",
+        "A hardware store that tracks this number learns which weekday offers bring people "
+        "back and which ones only clear old stock.",
+    ]
+    assert "Meaning" not in parsed.text
+    for block in (b for s in parsed.sections for b in s.blocks):
+        assert parsed.text[block.start : block.end] == block.text
+
+
+def test_popup_line_under_a_level_is_named_by_its_definition() -> None:
+    # nothing above but the level: the definition's own Title Case name is the term
+    page = (
+        "Fundamentals\n"
+        "Meaning ● Stock Turnover is how often a shop sells through its stock in a year.\n\n"
+        "Bakeries turn their stock daily.\n"
+    )
+    parsed = parse("page", "page.txt", None, "txt", "0", clean(page))
+    assert [(g.term, g.section, g.level) for g in parsed.glossary] == [
+        ("Stock Turnover", "Fundamentals", "Fundamentals")
+    ]
+    assert parsed.text == "Fundamentals\nBakeries turn their stock daily.\n"
