@@ -14,7 +14,7 @@ ADDRESS ?= 127.0.0.1
 MAINTAIN_PORT ?= 8502
 STAMP := $(VENV)/.installed
 
-.PHONY: run maintain test test-fast install browser kb encoder bench screenshot readme lint format clean
+.PHONY: run maintain test test-fast install browser kb encoder captions bench screenshot readme lint format clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -60,6 +60,13 @@ readme: install
 # that a fresh clone skips training. A test says when the shipped encoder is stale.
 encoder: kb
 	$(BIN)/kb train --kb-dir $(KB_DIR) --training data/training --ship --verbose
+
+# Maintainers, after adding a caption to data/captions/captions.txt or changing data/docs:
+# learn the image-description classifier again (data/captions/model.json; commit it). A new
+# model file re-parses every document at the next ingest (its hash is in the pipeline version).
+# ingest reads the documents and writes the labelled table, learn fits it (layers: ingest -> learn).
+captions: install
+	$(BIN)/python -m ingest.captions | $(BIN)/python -m learn.captions
 
 bench: kb
 	$(BIN)/python benchmarks/run.py

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.budget import ParseFailed, clean, load
+from ingest.captions import drop_captions
 from ingest.chunk import chunk_document
 from ingest.corpus import Corpus, same_file
 from ingest.files import catalog_title, read_bytes
@@ -182,11 +183,12 @@ def parse_file(
     """Load, clean, structure and chunk one file's bytes, stamped with the pipeline version;
     its id is its file name, unless another file holds that id (`Corpus.id_for`). Loading
     and cleaning run in the worker process, under a budget of time and memory
-    (`ingest.budget`); chunks fit the pipeline's token limit."""
+    (`ingest.budget`); image descriptions are then dropped by the learned classifier
+    (`ingest.captions`); chunks fit the pipeline's token limit."""
     loaded = load(path, data)
     doc = corpus.id_for(path, loaded.doc, loaded.sha256)
     title = catalog_title(path) or loaded.title
-    lines = clean(loaded.text, path)
+    lines = drop_captions(clean(loaded.text, path), embedder)  # in this process: the model is here
     parsed = parse(doc, loaded.path, title, loaded.format, loaded.sha256, lines)
     if not any(s.blocks for s in parsed.sections):
         raise RejectedFile(str(path), "no text left after cleaning")

@@ -21,6 +21,7 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
+from ingest.captions import model_hash
 from ingest.chunk import MAX_TOKENS
 from kb.text import sha256_bytes, sha256_text
 
@@ -54,6 +55,8 @@ def code_hash() -> str:
             parts.append(f"{name}=={metadata.version(name)}")
         except metadata.PackageNotFoundError:
             parts.append(f"{name} missing")
+    # the caption classifier's weights decide which lines are dropped: a retrained one re-parses
+    parts.append(f"caption model\0{model_hash()}")
     return sha256_text("\n".join(parts))
 
 

@@ -1,0 +1,128 @@
+"""The learned caption classifier (`ingest.captions`) with the real bundled model, on pages
+written for these tests in the site's style: pictures described in words the seed captions
+never use are dropped, the author's paragraphs (a visual metaphor included) are kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import ingest.clean
+from ingest.captions import caption_lines, drop_captions, read_captions
+from ingest.clean import clean
+from kb.embed import BUNDLED, Embedder
+
+REPO = Path(__file__).resolve().parents[2]
+
+COMPASS = (
+    "A brass compass rests on a weathered map beside a cup of coffee, its needle swinging "
+    "toward a coastline sketched in faded ink, a quiet sign of a small firm that settles its "
+    "direction before it buys new machines to go faster."
+)
+CHESS = (
+    "A chessboard sits mid-game on a walnut table, one knight lifted above the pieces, its "
+    "carved wooden mane catching the glow of a window, an emblem of the careful moves a "
+    "growing company weighs before it commits its budget."
+)
+# A picture described with no word on what it stands for, and nothing made by hand or
+# machine in it: unlike every seed caption, which reads a business meaning into objects.
+ORCHARD = (
+    "Rows of apple trees stretch toward rolling hills under a pale morning sky, a wooden "
+    "crate of fresh fruit waiting at the end of the nearest row, dew still beading on the "
+    "grass around it."
+)
+PRICING = [
+    "Pricing is where many small firms leave money on the table. An owner sets a price once, "
+    "often by copying a competitor, and then never looks at it again, even as costs, "
+    "customers and the value of the work all change over the years.",
+    "A yearly price review fixes most of this. List what each product or service costs you "
+    "to deliver, what margin it earns, and what your best customers say they would still "
+    "pay; then raise the prices where the margin is thinnest first.",
+    "Before changing the whole range, test a small increase on one line for a month. Watch "
+    "the number of orders and the questions customers ask, and keep the increase if the "
+    "orders hold.",
+    "Finally, explain a price rise to your regular customers before it takes effect. A "
+    "short, honest note about rising costs keeps their trust, and most of them will accept a "
+    "fair increase from a business they already value.",
+]
+
+
+def page(*blocks: str) -> str:
+    """A page in the site's plain-text shape: a level, then blocks between blank lines."""
+    return "\n\n".join(blocks) + "\n"
+
+
+PAGE = page(
+    "Fundamentals",
+    PRICING[0],
+    COMPASS,
+    PRICING[1],
+    "Testing Before Changing Everything",
+    PRICING[2],
+    CHESS,
+    PRICING[3],
+)
+
+METAPHOR = (
+    "Think of your cash reserve as a lighthouse on a rocky coast: when a slow season rolls "
+    "in like fog, it keeps the business off the rocks until sales return, so build it up in "
+    "the good months rather than waiting for the first storm."
+)
+METAPHOR_PAGE = page(
+    "Intermediate",
+    "A small business runs out of cash long before it runs out of customers. Seasonal trade, "
+    "late payers and one large bill arriving in a quiet month can empty the account of a "
+    "firm that is profitable on paper.",
+    METAPHOR,
+    "A reserve of two to three months of fixed costs is a common target. Set aside a fixed "
+    "share of every good month's takings in a separate account, and treat withdrawals from "
+    "it as a decision the owner makes, never a habit.",
+)
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Embedder:
+    return Embedder(BUNDLED)
+
+
+def texts(lines) -> list[str]:
+    return [line.text for line in lines if line.text.strip()]
+
+
+def test_pictures_in_new_words_are_dropped_and_paragraphs_kept(embedder: Embedder) -> None:
+    lines = clean(PAGE)
+    kept = texts(drop_captions(lines, embedder))
+    assert COMPASS not in kept and CHESS not in kept
+    assert kept == [t for t in texts(lines) if t not in (COMPASS, CHESS)]
+    assert all(p in kept for p in PRICING)
+
+
+def test_the_new_captions_use_no_word_of_the_old_lists() -> None:
+    """What the page above tests: the word lists (while they exist) let its captions through."""
+    old = getattr(ingest.clean, "is_image_description", None)
+    if old is None:
+        pytest.skip("the word-list test is gone from ingest.clean")
+    assert not old(COMPASS) and not old(CHESS) and not old(ORCHARD)
+
+
+def test_a_paragraph_with_a_visual_metaphor_is_kept(embedder: Embedder) -> None:
+    lines = clean(METAPHOR_PAGE)
+    assert caption_lines(lines, embedder) == []
+    assert METAPHOR in texts(drop_captions(lines, embedder))
+
+
+@pytest.mark.xfail(reason="a known limit: learned from the site's captions only", strict=False)
+def test_a_bare_landscape_is_dropped(embedder: Embedder) -> None:
+    """The limit of 24 seed captions of one style: a landscape with no meaning read into it
+    scores about 0.1. Adding such captions to data/captions/captions.txt is the remedy."""
+    lines = clean(page("Fundamentals", PRICING[0], ORCHARD, PRICING[1], PRICING[2]))
+    assert ORCHARD not in texts(drop_captions(lines, embedder))
+
+
+def test_the_listed_captions_leave_the_session_kb(real_store) -> None:
+    """Through `kb ingest` of data/docs: no chunk holds a listed caption."""
+    captions = read_captions()
+    heads = {" ".join(c.split()[:12]) for c in captions}
+    assert len(captions) >= 20
+    assert not [c.text[:80] for c in real_store.chunks if any(h in c.text for h in heads)]
