@@ -53,12 +53,17 @@ OPENING_WORDS = 16
 # "SMB Growth is..."): set aside when comparing the opening with the words before a pop-up.
 OPENING_FILLER = re.compile(r"^(?:(?:a|an|the|smb|smbs|smb's|smb’s)\s+)+", re.I)
 # A definition that names its term in Title Case and then defines it: "SMB Cash Flow
-# represents...", "Customer Experience Metrics, in the context of...".
+# represents...", "Customer Experience Metrics, in the context of...", "Predictive Cash Flow
+# Forecasting in the SMB context involves...". One capitalised word is a name only before a
+# word ("Growth is...", "Automation for SMBs:") or as an acronym ("CRM, or..."): "Ongoing,
+# incremental..." opens a plain sentence.
+_NAME_WORD = r"[A-Z][\w’'&/-]*"
 NAMED = re.compile(
-    r"^(?:The\s+)?(?P<name>[A-Z][\w’'&/-]*(?:\s+(?:(?:of|and|in|on|for|to|&)\s+)?[A-Z][\w’'&/-]*)*"
-    r"(?:\s+\([A-Z][\w&/-]*\))?)(?:\s*[,:(]|\s+(?:is|are|refers|represents|means|signifies"
-    r"|denotes|describes|encompasses|involves)\b)"
+    rf"^(?:The\s+)?(?P<name>{_NAME_WORD}(?:\s+(?:(?:of|and|in|on|for|to|&)\s+(?!SMBs?\b))?{_NAME_WORD})*"
+    r"(?:\s+\([A-Z][\w&/-]*\))?)(?P<next>\s*[,:(]|\s+(?:in|within|for)\s|\s+(?:is|are|refers"
+    r"|represents|means|signifies|denotes|describes|encompasses|involves)\b)"
 )
+DEFINING_VERB = re.compile(r"\s+[a-z]")
 ITEM_MARK = re.compile(r"^\s*(?:#{1,6}|•|[-*]|\d{1,3}[.)])\s+")
 
 # An image description names what a picture shows (depiction), how it looks (appearance)
@@ -279,7 +284,11 @@ def line_initial_term(above: str, definition: str) -> str:
         sentence = SENTENCE_STOP.search(title) or title[-1] in ".,;"
         if len(words) <= MAX_TERM_WORDS and not sentence:
             return strip_leading_stop_words(title)
-    if named:
+    if named and (
+        " " in named.group("name")
+        or named.group("name").isupper()
+        or DEFINING_VERB.match(named.group("next"))
+    ):
         return named.group("name")
     return popup_term(title, definition) if title else ""
 

@@ -503,3 +503,14 @@ def test_site_page_popups_become_its_glossary() -> None:
     assert "Meaning" not in text
     assert "Their clerks track the average basket size\nand they use it" in text
     assert "\nVisit Frequency\n" in text and "\n  • Loyalty Cards\n" in text
+
+
+def test_line_initial_popup_with_no_title_above_takes_the_name_its_definition_opens_with() -> None:
+    named = "Meaning ● Weekly Stock Counts in a corner shop catch theft early. Owners like them."
+    unnamed = "Meaning ● Ongoing, careful counting of the shelves."
+    assert all_terms(named) == [
+        ("Weekly Stock Counts", "Weekly Stock Counts in a corner shop catch theft early.")
+    ]
+    assert kept(named) == ["Owners like them."]
+    assert all_terms(unnamed) == []  # "Ongoing," names nothing: the line stays as written
+    assert kept(unnamed) == ["Meaning — Ongoing, careful counting of the shelves."]
