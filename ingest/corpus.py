@@ -36,6 +36,7 @@ class Corpus:
     taken: set[str] = field(default_factory=set)  # document ids in use, to keep them unique
     reserved: dict[str, str] = field(default_factory=dict)  # doc id -> the file key it keeps
     found: set[str] = field(default_factory=set)  # the file keys this ingest reads
+    generation: int = 0  # what `ParsedDocument.added` a document new in this ingest gets
 
     @classmethod
     def after(cls, current: KnowledgeBase | None) -> Corpus:
@@ -45,7 +46,8 @@ class Corpus:
         chunks: dict[str, list[Chunk]] = {}
         for chunk in current.chunks:
             chunks.setdefault(chunk.doc, []).append(chunk)
-        return cls({same_file(d.path): d for d in current.documents}, chunks)
+        generation = 1 + max((d.added for d in current.documents), default=-1)
+        return cls({same_file(d.path): d for d in current.documents}, chunks, generation=generation)
 
     def reserve(self, files: list[Path], leaves: Callable[[str], bool]) -> None:
         """Keep each current document's id for its own file: a document found again, or one
@@ -87,7 +89,10 @@ class Corpus:
         return self.old_docs.get(same_file(str(path)))
 
     def add(self, document: ParsedDocument, chunks: list[Chunk]) -> None:
-        """Take a document and its chunks into the new version."""
+        """Take a document and its chunks into the new version; a document parsed again keeps
+        the ingest that first brought its file in."""
+        old = self.old(Path(document.path))
+        document.added = old.added if old is not None else self.generation
         self.documents.append(document)
         self.chunks += chunks
         self.taken.add(document.doc)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ingest.classify import CLOSING, EXPLORE, LEVELS, REFERENCES, Line, classify
 from ingest.clean import CleanLine
+from ingest.subject import find_subject
 from ingest.tables import group_tables
 from ingest.tree import TreeBuilder
 from kb.model import ParsedDocument, Section
@@ -41,7 +42,7 @@ def parse(
     return ParsedDocument(
         doc=doc,
         path=path,
-        title=title or infer_title(sections, summary, doc),
+        title=title or infer_title(sections, summary, doc, path),
         format=fmt,
         sha256=sha256,
         text=builder.text(),
@@ -90,8 +91,11 @@ def _is_keyword_line(line: Line) -> bool:
     return line.kind in ("text", "heading") and line.text.count(",") >= 2 and "." not in line.text
 
 
-def infer_title(sections: list[Section], summary: str | None, doc: str) -> str:
-    """A document with no title is named by its summary's lead, its first heading or its file."""
+def infer_title(sections: list[Section], summary: str | None, doc: str, path: str = "") -> str:
+    """A document with no title is named by its subject (`ingest.subject`), its summary's
+    lead, its first heading or its file."""
+    if subject := find_subject(path or doc, sections):
+        return subject.title
     if summary and " — " in summary:
         return summary.split(" — ")[0].strip()
     for section in sections:

@@ -107,6 +107,9 @@ class ParsedDocument:
     explore: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     pipeline: str = ""  # the version of the code and settings that parsed it (ingest.version)
+    # The ingest that first brought this document in (0, 1, 2...): a later document adds
+    # sources to the concepts an earlier one defined, never changes their kind or definition.
+    added: int = 0
 
     @property
     def levels(self) -> list[str]:
@@ -161,6 +164,9 @@ class Concept:
     related: list[str] = field(default_factory=list)
     fields: dict[str, str] = field(default_factory=dict)  # table columns for table rows
     levels: list[str] = field(default_factory=list)
+    # What decided the kind: "definition", "title", "column", "heading", "lead-in" or "verb"
+    # (`ingest.kinds`); "" for a term, or a principle because nothing else spoke for it.
+    kind_from: str = ""
 
     @property
     def all_levels(self) -> list[str]:

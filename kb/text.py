@@ -9,7 +9,12 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
+
+import Stemmer
+
+STEMMER = Stemmer.Stemmer("english")
 
 # Terminal escape sequences and other control characters: never meaningful in prose, and
 # harmful when a passage is printed to a terminal. Bidirectional overrides and isolates
@@ -52,6 +57,12 @@ def words(text: str) -> list[str]:
     folded = unicodedata.normalize("NFKD", text)
     plain = "".join(ch for ch in folded if not unicodedata.combining(ch)).casefold()
     return re.findall(r"[^\W_]+", plain)
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """English (Snowball) stem: "identifying", "identify" -> "identifi"."""
+    return STEMMER.stemWord(word)
 
 
 def normalise(text: str) -> str:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import bm25s
 import numpy as np
-import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-STEMMER = Stemmer.Stemmer("english")
+from kb.text import STEMMER, stem
+
 TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s's own token pattern (scikit-learn's)
 STOPWORDS = frozenset(STOPWORDS_EN_PLUS)  # the longer list: "any", "has" are noise too
 # Words that fit any situation, so a match on them says nothing about why a passage fits
@@ -22,11 +21,6 @@ NEAR_STOPWORDS = frozenset(
     "without within via onto upon across around every quite whether though although yet "
     "always never ever often maybe anyway".split()
 )
-
-
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    return STEMMER.stemWord(word)
 
 
 NEAR_STEMS = frozenset(STEMMER.stemWords(sorted(NEAR_STOPWORDS)))
