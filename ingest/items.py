@@ -41,8 +41,8 @@ def split_item_title(text: str) -> tuple[str | None, str]:
         return None, text
     cut = _body_start(tokens, plain[-1], first_lower)
     title = " ".join(tokens[:cut]).rstrip(",:;")
-    if len(title.split()) > MAX_TITLE_WORDS:
-        return None, text
+    if len(title.split()) > MAX_TITLE_WORDS or len(tokens) - cut < 2:
+        return None, text  # a one-word "body" ends the title ("• Loyalty Cards"), not a sentence
     return title, " ".join(tokens[cut:])
 
 

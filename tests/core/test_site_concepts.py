@@ -14,6 +14,7 @@ from pathlib import Path
 from ingest.chunk import chunk_document
 from ingest.clean import clean
 from ingest.concepts import extract, merge_keys
+from ingest.items import split_item_title
 from ingest.load import load
 from ingest.structure import parse
 from kb.model import Concept, ParsedDocument
@@ -111,3 +112,12 @@ def test_a_later_page_adds_sources_and_never_changes_a_concept(tmp_path, fake_em
         old, new = before[title], after[title]
         assert (new.kind, new.definition) == (old.kind, old.definition), title
         assert "care-habits" in {s.doc for s in new.sources}, title
+
+
+def test_an_item_that_is_only_a_title_is_not_cut_into_a_title_and_a_one_word_body() -> None:
+    assert split_item_title("Loyalty Cards") == (None, "Loyalty Cards")
+    assert split_item_title("Limited Visibi") == (None, "Limited Visibi")  # a page cut short
+    assert split_item_title("Joint Optimization This is a core principle.") == (
+        "Joint Optimization",
+        "This is a core principle.",
+    )
