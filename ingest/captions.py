@@ -5,10 +5,11 @@ A page of the business-advice site puts a description of its picture between par
 text and must not reach the index. A word list of depiction, appearance and symbolism misses
 a caption written in other words, so a small classifier learned from the corpus
 (`learn.captions`, `make captions`) decides instead: a logistic regression over the
-paragraph's embedding by the KB's model and how the paragraph links to its neighbours (a
-caption describes a picture; the paragraphs around it carry the argument, and it has no
-link to them). Its weights are data, `data/captions/model.json`; this module only applies
-them, with numpy, so reading documents never imports scikit-learn or torch.
+paragraph's embedding by the KB's model, what it says beyond the rest of its document, and
+how it links to its neighbours (a caption describes a picture; the paragraphs around it
+carry the argument, and it has no link to them). Its weights are data,
+`data/captions/model.json`; this module only applies them, with numpy, so reading
+documents never imports scikit-learn or torch.
 
 The model's file is part of the pipeline version (`ingest.version`): a retrained classifier
 re-parses every document. Training reads the documents here too, so that it sees the very
@@ -45,7 +46,7 @@ DOCS = REPO / "data" / "docs"
 # A caption on the site is two or three full sentences (the shortest in data/docs has 27
 # words); a shorter paragraph is a lead-in or a summary line, and too little text to judge.
 MIN_WORDS = 12
-# The features after the embedding, in the order of the model's coefficients.
+# The features after the embedding and its residual, in the order of the coefficients.
 LINK_FEATURES = ("neighbour_link", "document_link")
 
 
@@ -83,10 +84,27 @@ def link_features(vectors: np.ndarray) -> np.ndarray:
     return out
 
 
+def residuals(vectors: np.ndarray) -> np.ndarray:
+    """What each paragraph says beyond the rest of its document: its vector minus the mean
+    of the others, at unit length (0 for a document of one paragraph).
+
+    The seed captions talk the site's business talk ("digital transformation", "scaling"),
+    so over the embedding alone a page about digital transformation looked like a caption
+    from end to end. Taken away from its document's topic, a paragraph of that page is
+    ordinary; a caption still differs (it describes a picture).
+    """
+    n = len(vectors)
+    if n < 2:
+        return np.zeros_like(vectors)
+    others = (vectors.sum(axis=0)[None, :] - vectors) / (n - 1)
+    rest = vectors - others
+    return rest / np.maximum(np.linalg.norm(rest, axis=1, keepdims=True), 1e-9)
+
+
 def features(vectors: np.ndarray) -> np.ndarray:
     """The classifier's input for a document's candidate paragraphs (unit vectors, in
-    document order): each embedding, then its `link_features`."""
-    return np.hstack([vectors, link_features(vectors)]).astype(np.float32)
+    document order): each embedding, its `residuals` and its `link_features`."""
+    return np.hstack([vectors, residuals(vectors), link_features(vectors)]).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -144,7 +162,7 @@ def caption_lines(lines: list[CleanLine], embedder, model: CaptionModel | None =
     if not found:
         return []
     vectors = np.asarray(embedder.embed([lines[i].text.strip() for i in found]))
-    if vectors.shape[1] + len(LINK_FEATURES) != len(model.coefficients):
+    if 2 * vectors.shape[1] + len(LINK_FEATURES) != len(model.coefficients):
         return []  # a stand-in under the model's name: its vectors are not the model's
     scores = model.probabilities(features(vectors))
     return [i for i, p in zip(found, scores) if p >= model.threshold]
@@ -196,7 +214,7 @@ def table(docs: Path, captions: set[str], embedder: Embedder) -> Iterator[dict]:
     for cross-validation within a document), whether it is a listed caption, its text and
     its features. A listed caption found in no document is an error: the list and the
     documents have drifted apart."""
-    yield {"model": embedder.name, "features": ["embedding", *LINK_FEATURES]}
+    yield {"model": embedder.name, "features": ["embedding", "residual", *LINK_FEATURES]}
     seen: set[str] = set()
     for path in find_documents([docs])[0]:
         lines = cleaned_lines(path)

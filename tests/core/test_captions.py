@@ -66,8 +66,9 @@ def test_a_model_drops_what_it_scores_above_its_threshold(make_embedder) -> None
     lines = [
         CleanLine(t) for t in ["One two three four five six seven eight nine ten eleven twelve."]
     ]
-    weights = np.zeros(64 + len(LINK_FEATURES))
-    model = CaptionModel(weights, 1.0, 0.5, "made-up", ("embedding[64]", *LINK_FEATURES))
+    weights = np.zeros(2 * 64 + len(LINK_FEATURES))  # embedding, residual, links
+    names = ("embedding[64]", "residual[64]", *LINK_FEATURES)
+    model = CaptionModel(weights, 1.0, 0.5, "made-up", names)
     assert drop_captions(lines, embedder, model) == []
     never = CaptionModel(weights, -1.0, 0.5, "made-up", model.feature_names)
     assert drop_captions(lines, embedder, never) == lines
@@ -76,5 +77,6 @@ def test_a_model_drops_what_it_scores_above_its_threshold(make_embedder) -> None
 def test_the_shipped_model_is_over_the_bundled_model() -> None:
     model = shipped()
     assert model is not None and model.model == BUNDLED
-    assert len(model.coefficients) == 384 + len(LINK_FEATURES)
+    assert len(model.coefficients) == 2 * 384 + len(LINK_FEATURES)
+    assert model.feature_names == ("embedding[384]", "residual[384]", *LINK_FEATURES)
     assert 0.0 < model.threshold < 1.0
