@@ -113,7 +113,7 @@ class CaptionModel:
 
     coefficients: np.ndarray
     intercept: float
-    threshold: float  # a probability: at or above it, a paragraph is a caption
+    threshold: float  # at or above this probability a caption (`learn.captions.threshold`)
     model: str  # the embedding model's name the weights were learned over
     feature_names: tuple[str, ...]
 
