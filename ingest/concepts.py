@@ -371,26 +371,28 @@ def place_explained(catalog: Catalog, explained: Explained) -> None:
     if target is None or not explained.chunks:
         return
     section, parsed = explained.section, explained.parsed
-    kind, kind_from = target.kind, target.kind_from
-    if kind == "term":  # a term a whole section explains is an idea in its own right
-        kind, kind_from = kind_of(target.title, "", target.definition)
-    evidence = Concept(
-        id="",
-        title=target.title,
-        kind=kind,
-        kind_from=kind_from,
-        level=section.level,
-        doc=parsed.doc,
-        section=section.heading,
-        definition=target.definition,
-        sources=[Source(parsed.doc, section.heading, section.level)],
-        chunks=explained.chunks,
-        levels=[section.level] if section.level else [],
+    same_ingest = catalog.added.get(parsed.doc, 0) <= catalog.added.get(target.doc, 0)
+    paragraphs = [b.text for b in section.blocks if b.kind == "paragraph"]
+    if same_ingest and target.kind == "term" and paragraphs:
+        # a term a whole section explains is an idea to recommend, defined by that section
+        target.definition = first_sentences(paragraphs[0])
+        target.kind, target.kind_from = kind_of(target.title, "", target.definition)
+        target.section, target.level = section.heading, section.level
+    add_sources(
+        target,
+        Concept(
+            id="",
+            title=target.title,
+            kind=target.kind,
+            level=section.level,
+            doc=parsed.doc,
+            section=section.heading,
+            definition=target.definition,
+            sources=[Source(parsed.doc, section.heading, section.level)],
+            chunks=explained.chunks,
+            levels=[section.level] if section.level else [],
+        ),
     )
-    if catalog.added.get(parsed.doc, 0) > catalog.added.get(target.doc, 0):
-        add_sources(target, evidence)
-    else:  # one ingest: a term a whole section explains is an idea to recommend
-        merge(target, evidence)
 
 
 def glossary_concept(parsed: ParsedDocument, entry: GlossaryEntry) -> Concept:
