@@ -4,10 +4,9 @@
 
 LABELS holds one JSON object a line: "file" (a path whose file name is looked up in FOLDER)
 and "captions" (the first 8 words of each caption paragraph of that page). Each page is read
-as an ingest reads it, but with every caption kept (`learn.captions.keeping_captions`);
-then the learned classifier (`ingest.captions`, with the bundled model) and, while
-`ingest.clean` still has it, the old word-list test (`is_image_description`) say which lines
-they would drop. Printed for each: captions found / labelled, and paragraphs wrongly dropped
+as an ingest cleans it, before captions are dropped; then the learned classifier
+(`ingest.captions`, with the bundled model) says which lines it would drop. Printed:
+captions found / labelled, and paragraphs wrongly dropped
 (a dropped line that is no labelled caption), with the first words of each miss and mistake.
 The pages stay outside the repository.
 """
@@ -23,7 +22,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import ingest.clean
 from ingest.captions import candidates, caption_lines, cleaned_lines
 from ingest.clean import CleanLine
 from kb.embed import BUNDLED, Embedder
@@ -88,14 +86,6 @@ def score(tally: Tally, name: str, lines: list[CleanLine], labels: list[str], fo
     )
 
 
-def old_detector() -> Detector | None:
-    """The word-list test, while `ingest.clean` still has it."""
-    test = getattr(ingest.clean, "is_image_description", None)
-    if test is None:
-        return None
-    return lambda lines: [i for i, line in enumerate(lines) if test(line.text)]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path, help="the pages (.txt or any readable format)")
@@ -106,8 +96,6 @@ def main(argv: list[str] | None = None) -> int:
     detectors: dict[str, Detector] = {
         "learned classifier": lambda lines: caption_lines(lines, embedder)
     }
-    if (old := old_detector()) is not None:
-        detectors["old word lists"] = old
     tallies = {name: Tally(name) for name in detectors}
     pages = 0
     for raw in args.labels.read_text(encoding="utf-8").splitlines():
@@ -127,8 +115,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{pages} labelled page(s) found in {args.folder}")
     for tally in tallies.values():
         print(tally.report())
-    if old is None:
-        print("(the old word-list test is gone from ingest.clean: nothing to compare with)")
     return 0
 
 

@@ -21,7 +21,6 @@ captions listed in `data/captions/captions.txt`, every other candidate paragraph
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 from collections.abc import Iterator
@@ -31,7 +30,6 @@ from pathlib import Path
 
 import numpy as np
 
-import ingest.clean
 from ingest.classify import classify
 from ingest.clean import CleanLine, clean
 from ingest.files import find_documents
@@ -186,26 +184,9 @@ def read_captions(path: Path = CAPTIONS) -> set[str]:
     return {line for line in lines if line and not line.startswith("#")}
 
 
-@contextlib.contextmanager
-def keeping_captions() -> Iterator[None]:
-    """Cleaning that keeps every caption, for as long as `ingest.clean` still drops some by
-    its word lists (`is_image_description`): the classifier must see them where they stand.
-    Once that function is gone this does nothing."""
-    old = getattr(ingest.clean, "is_image_description", None)
-    if old is None:
-        yield
-        return
-    ingest.clean.is_image_description = lambda _line: False
-    try:
-        yield
-    finally:
-        ingest.clean.is_image_description = old
-
-
 def cleaned_lines(path: Path) -> list[CleanLine]:
-    """A document's lines as an ingest cleans them, captions kept (`keeping_captions`)."""
-    with keeping_captions():
-        return clean(load(path).text)
+    """A document's lines as an ingest cleans them, before captions are dropped."""
+    return clean(load(path).text)
 
 
 def table(docs: Path, captions: set[str], embedder: Embedder) -> Iterator[dict]:

@@ -1,8 +1,8 @@
 """Cleaning: strip the site's noise from canonical lines, keeping what it carries.
 
-Three kinds of noise come with pages scraped from the business-advice site:
+Two kinds of noise come with pages scraped from the business-advice site (a third, image
+descriptions between paragraphs, is recognised by meaning in `ingest.captions`):
 - page chrome (`Skip to main content`);
-- image descriptions standing between paragraphs;
 - inline glossary pop-ups, `... SMB growth Meaning ● SMB Growth is the ... success. and ...`,
   whose definition runs to the end of its sentence (or of its line, when no sentence end
   follows). The running text keeps the term and loses the pop-up; the pop-up becomes a
@@ -66,29 +66,6 @@ NAMED = re.compile(
 DEFINING_VERB = re.compile(r"\s+[a-z]")
 ITEM_MARK = re.compile(r"^\s*(?:#{1,6}|•|[-*]|\d{1,3}[.)])\s+")
 
-# An image description names what a picture shows (depiction), how it looks (appearance)
-# and what it stands for (symbolism). Body text may use one group ("consider the image of a
-# sailboat"), captions use at least two of them, several times.
-DEPICTION = set(
-    """image images imagery photo photograph picture visual visualization illustration
-    illustrating depicts depicted depicting portrayal portrays close-up closeup backdrop
-    background composition sculpture scene presentation captured arrangement workspace
-    featuring features""".split()
-)
-APPEARANCE = set(
-    """red black white gray grey silver cream beige blue green yellow dark light colorful
-    colourful monochrome grayscale greyscale luminous polished metal metallic glass
-    geometric abstract spheres cylinders shapes stripe curves planes blocks minimalist
-    vibrant desk lamp pen pens papers keys buttons device ceiling lights vehicle
-    motherboard workstation""".split()
-)
-SYMBOLISM = set(
-    """symbolize symbolizes symbolizing symbolic symbolise symbolises embodying embodies
-    conveys convey evokes signify signifies denotes mirrors representing represent
-    represents suggest suggests suggesting hints implies imply""".split()
-)
-IMAGE_MIN_CUES = 3
-
 
 @dataclass
 class CleanLine:
@@ -110,19 +87,20 @@ def clean(text: str) -> list[CleanLine]:
     out: list[CleanLine] = []
     # the last kept line with text: what a pop-up starting the next line defines
     above: CleanLine | None = None
+    first: list[tuple[str, str]] = []  # a page's opening pop-up, with no line above it
     for raw in text.splitlines():
         line = CONTROL.sub("", raw).rstrip()
         if line.strip().lower() in CHROME_LINES:
             continue
         line, terms = lift_popups(line, above.text if above else "")
-        if is_image_description(line):
-            continue
         kept = CleanLine(normalise_dashes(line), terms)
-        if not kept.text.strip() and terms and above is not None:
+        if not kept.text.strip() and terms:
             # a line that was all pop-up leaves a blank, which keeps no terms: they go with
-            # the line that names the term
-            above.terms.extend(terms)
+            # the line that names the term, or (at the top of a page) the first line of text
+            (above.terms if above is not None else first).extend(terms)
             kept.terms = []
+        elif kept.text.strip() and first:
+            kept.terms[:0], first = first, []
         out.append(kept)
         if kept.text.strip():
             above = kept
@@ -315,15 +293,6 @@ def strip_leading_stop_words(phrase: str) -> str:
     while len(words) > 1 and words[0].lower() in STOP_WORDS:
         words.pop(0)
     return " ".join(words)
-
-
-def is_image_description(line: str) -> bool:
-    """True for a paragraph that describes a picture rather than making a point."""
-    words = re.findall(r"[a-z][a-z-]*", line.lower())
-    if len(words) < 12:
-        return False
-    groups = [sum(w in cues for w in words) for cues in (DEPICTION, APPEARANCE, SYMBOLISM)]
-    return sum(groups) >= IMAGE_MIN_CUES and sum(1 for g in groups if g) >= 2
 
 
 def normalise_dashes(line: str) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ingest.kinds import kind_of, lead_in
+from ingest.kinds import introduction, kind_of, lead_in
 from ingest.subject import Subject, find_subject
 from kb import vectors as vector_index
 from kb.model import (
@@ -263,7 +263,7 @@ def structure_concepts(
     its expository sections are returned, to be placed once the glossary is known."""
     refs = {r.key: r.text for r in parsed.references}
     heading_concepts: dict[str, Concept] = {}
-    subject = find_subject(parsed.path, parsed.sections)
+    subject = find_subject(parsed.path, parsed.sections, parsed.glossary)
     home = subject_concept(catalog, parsed, subject, by_section) if subject else None
     explained = []
     for section in parsed.sections:
@@ -310,7 +310,7 @@ def is_detail(section: Section, index: int, names: list[str]) -> bool:
     if block.kind == "item" and (
         FIGURE.match(block.body or "")
         or QUESTION.match(block.title or "")
-        or EXAMPLE_LEAD_IN.search(lead_in(section, index))
+        or EXAMPLE_LEAD_IN.search(introduction(section, index))
     ):
         return True
     start = end = index
@@ -343,7 +343,10 @@ def subject_concept(
     """The idea a page is named after, defined in the page's own words."""
     section = next(s for s in parsed.sections if s.heading == subject.section)
     own = by_section.get((parsed.doc, section.heading), [])
-    paragraph = next(b.text for b in section.blocks if subject.definition in b.text)
+    # from its defining sentence on (a pop-up's definition stands alone)
+    paragraph = next(
+        (b.text for b in section.blocks if subject.definition in b.text), subject.definition
+    )
     definition = first_sentences(paragraph[paragraph.index(subject.definition) :])
     kind, kind_from = kind_of(subject.title, "", definition)
     return catalog.add(

@@ -101,10 +101,15 @@ def kind_of(
 
 def lead_in(section: Section, index: int) -> str:
     """The sentence ending in ":" just before the list that block `index` is in."""
+    return SENTENCE_END.split(introduction(section, index))[-1][-LEAD_IN_CHARS:]
+
+
+def introduction(section: Section, index: int) -> str:
+    """The paragraph that announces the list block `index` is in (ending in ":"), or ""."""
     i = index
     while i > 0 and section.blocks[i - 1].kind == "item":
         i -= 1
     before: Block | None = section.blocks[i - 1] if i > 0 else None
     if before and before.kind == "paragraph" and before.text.rstrip().endswith(":"):
-        return SENTENCE_END.split(before.text.strip())[-1][-LEAD_IN_CHARS:]
+        return before.text.strip()
     return ""

@@ -14,7 +14,7 @@ from ingest.clean import CleanLine
 from ingest.subject import find_subject
 from ingest.tables import group_tables
 from ingest.tree import TreeBuilder
-from kb.model import ParsedDocument, Section
+from kb.model import GlossaryEntry, ParsedDocument, Section
 
 __all__ = ["CLOSING", "EXPLORE", "LEVELS", "REFERENCES", "infer_title", "parse", "split_closing"]
 
@@ -42,7 +42,7 @@ def parse(
     return ParsedDocument(
         doc=doc,
         path=path,
-        title=title or infer_title(sections, summary, doc, path),
+        title=title or infer_title(sections, summary, doc, path, builder.glossary),
         format=fmt,
         sha256=sha256,
         text=builder.text(),
@@ -91,10 +91,16 @@ def _is_keyword_line(line: Line) -> bool:
     return line.kind in ("text", "heading") and line.text.count(",") >= 2 and "." not in line.text
 
 
-def infer_title(sections: list[Section], summary: str | None, doc: str, path: str = "") -> str:
+def infer_title(
+    sections: list[Section],
+    summary: str | None,
+    doc: str,
+    path: str = "",
+    glossary: list[GlossaryEntry] = (),
+) -> str:
     """A document with no title is named by its subject (`ingest.subject`), its summary's
     lead, its first heading or its file."""
-    if subject := find_subject(path or doc, sections):
+    if subject := find_subject(path or doc, sections, glossary):
         return subject.title
     if summary and " — " in summary:
         return summary.split(" — ")[0].strip()

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from kb.model import Section
+from kb.model import GlossaryEntry, Section
 from kb.text import SENTENCE_END, stem
 
 OPENING_PARAGRAPHS = 4  # a page defines its subject at once, or not at all
@@ -52,10 +52,18 @@ class Subject:
     section: str  # the heading of the section it stands in
 
 
-def find_subject(path: str, sections: list[Section]) -> Subject | None:
-    """The subject a page is named after and defines, or None."""
+def find_subject(
+    path: str, sections: list[Section], glossary: list[GlossaryEntry] = ()
+) -> Subject | None:
+    """The subject a page is named after and defines, or None. A pop-up of the page that
+    defines its very name (a page that opens with one) is that definition."""
     name = [w for w in TOKEN.findall(Path(path).stem.lower()) if w]
     name = [w for w in name if not re.fullmatch(r"\d+", w)]  # "page-2" is "page"
+    meaningful = sorted(stem(w) for w in name if w not in NAME_FILLER)
+    for entry in glossary:
+        words = TOKEN.findall(entry.term.lower())
+        if meaningful and sorted(stem(w) for w in words if w not in NAME_FILLER) == meaningful:
+            return Subject(_capitalised(entry.term), entry.definition, entry.section)
     paragraphs = [
         (section.heading, block.text)
         for section in sections

@@ -6,7 +6,6 @@ model's input limit is 256 tokens, special tokens included.
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from pathlib import Path
 
@@ -22,7 +21,6 @@ from kb.model import Chunk, ParsedDocument
 REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "data" / "docs"
 NAMES = sorted(p.stem for p in DOCS.glob("*.txt"))
-IMAGE_LABELS = Path(__file__).parents[1] / "data" / "image-descriptions.txt"
 LIMIT = 256
 
 
@@ -48,18 +46,6 @@ def chunks_of(name: str) -> tuple[Chunk, ...]:
 
 def parse_text(text: str, doc: str = "page") -> ParsedDocument:
     return parse(doc, f"{doc}.txt", None, "txt", "0", clean(text))
-
-
-def image_sentences() -> list[str]:
-    openings = [
-        line
-        for line in IMAGE_LABELS.read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
-    raw = (DOCS / "socio-technical-systems.txt").read_text(encoding="utf-8").splitlines()
-    paragraphs = [line for line in raw if any(line.startswith(o) for o in openings)]
-    assert len(paragraphs) == len(openings)
-    return [s for p in paragraphs for s in re.split(r"(?<=[.!?])\s+", p) if len(s) > 20]
 
 
 # --------------------------------------------------------------------------- real documents
@@ -154,12 +140,6 @@ def test_no_noise_reaches_a_chunk(name: str) -> None:
             assert "Meaning ●" not in text and "Meaning →" not in text
             assert "Skip to main content" not in text
             assert "●" not in text
-
-
-def test_no_image_description_reaches_a_chunk() -> None:
-    texts = [c.embed_text for name in NAMES for c in chunks_of(name)]
-    for sentence in image_sentences():
-        assert not any(sentence in t for t in texts), sentence
 
 
 # --------------------------------------------------------------------------- long passages

@@ -20,7 +20,6 @@ DOCS = REPO / "data" / "docs"
 SOCIO = DOCS / "socio-technical-systems.txt"
 OVER = DOCS / "over-alignment-and-smb-innovation.txt"
 ALIGN = DOCS / "strategic-alignment-before-automation.txt"
-IMAGE_LABELS = Path(__file__).parents[1] / "data" / "image-descriptions.txt"
 
 SMB_GROWTH_RAW = (
     "Automation is frequently presented as a key driver of SMB growth Meaning ● SMB Growth is "
@@ -32,15 +31,6 @@ SMB_GROWTH_DEFINITION = (
     "SMB Growth is the strategic expansion of small to medium businesses focusing on "
     "sustainable value, ethical practices, and advanced automation for long-term success."
 )
-IMAGE_DESCRIPTION = (
-    "The image presents a technologically advanced frame, juxtaposing dark metal against a "
-    "smooth red interior, ideally representing modern Small Business Tech Solutions. Suitable "
-    "for the modern workplace promoting Innovation, and illustrating problem solving within "
-    "strategic SMB environments. It’s apt for businesses pursuing digital transformation "
-    "through workflow Automation to support growth."
-)
-
-
 def kept(text: str) -> list[str]:
     """The non-blank cleaned lines of a text."""
     return [line.text for line in clean(text) if line.text.strip()]
@@ -52,26 +42,6 @@ def all_terms(text: str) -> list[tuple[str, str]]:
 
 def cleaned_text(path: Path) -> str:
     return "\n".join(line.text for line in clean(load(path).text))
-
-
-def image_descriptions() -> list[str]:
-    """The full paragraphs of socio-technical-systems.txt labelled as image descriptions."""
-    openings = [
-        line
-        for line in IMAGE_LABELS.read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
-    raw = SOCIO.read_text(encoding="utf-8").splitlines()
-    found = []
-    for opening in openings:
-        matches = [line for line in raw if line.startswith(opening)]
-        assert len(matches) == 1, opening
-        found.append(matches[0])
-    return found
-
-
-def sentences(paragraph: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[.!?])\s+", paragraph.strip()) if len(s) > 20]
 
 
 # --------------------------------------------------------------------------- tiny pages
@@ -154,7 +124,6 @@ ARROW_PAGE = "\n\n".join(  # a page of the site written with `Meaning →`, in i
         "Most owners watch their working capital Meaning → Working Capital is the money a "
         "business has available for day-to-day operations. closely in the first year, and "
         "rightly so.",
-        IMAGE_DESCRIPTION,
         "Intermediate",
         "Forecasting ● Thirteen Weeks Ahead",
         "A rolling forecast Meaning → A Rolling Forecast is a projection extended by one period "
@@ -202,15 +171,6 @@ def test_arrow_page_glossary_says_where_each_term_was_seen(tmp_path: Path) -> No
     ]
     assert parsed.summary == "Cash flow planning keeps a small shop solvent and its bank calm."
     assert "Meaning" not in parsed.text
-    assert "image presents" not in parsed.text
-
-
-def test_image_description_goes_but_a_paragraph_about_an_image_stays() -> None:
-    body = (
-        "Consider the image of a small sailboat navigating a vast ocean; for many small "
-        "businesses, this is not merely a metaphor, it is the daily reality."
-    )
-    assert kept(f"Fundamentals\n\n{IMAGE_DESCRIPTION}\n\n{body}") == ["Fundamentals", body]
 
 
 @pytest.mark.parametrize(
@@ -289,32 +249,6 @@ def test_real_glossary_holds_the_popup_terms_with_their_definitions() -> None:
         "Return on Investment (ROI) gauges the profitability of an investment, crucial for "
         "SMBs evaluating growth initiatives."
     )
-
-
-def test_exactly_the_labelled_image_descriptions_are_removed() -> None:
-    labelled = image_descriptions()
-    assert len(labelled) == 24
-    raw_lines = [line for line in SOCIO.read_text(encoding="utf-8").splitlines() if line.strip()]
-    cleaned = [line for line in clean(load(SOCIO).text) if line.text.strip()]
-    # the chrome line and the image descriptions are the only lines that go
-    assert len(cleaned) == len(raw_lines) - 1 - len(labelled)
-    text = "\n".join(line.text for line in cleaned)
-    for paragraph in labelled:
-        for sentence in sentences(paragraph):
-            assert sentence not in text, sentence
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        "Consider the image of a small sailboat navigating a vast ocean",
-        "Within the advanced perspective, Organizational Culture emerges as a paramount factor.",
-        "Let’s look at some concrete examples of socio-technical systems in typical SMBs:",
-        "Below is a table illustrating the contrasting outcomes of automation with and without",
-    ],
-)
-def test_body_paragraphs_that_mention_images_or_scenes_stay(body: str) -> None:
-    assert body in "\n".join(cleaned_text(p) for p in sorted(DOCS.glob("*.txt")))
 
 
 # The pop-up pattern before issue 28 (a lazy `.+?` per head: quadratic), with the rule of

@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ingest.chunk import chunk_document
-from ingest.clean import APPEARANCE, DEPICTION, STOP_WORDS, SYMBOLISM, clean
+from ingest.clean import STOP_WORDS, clean
 from ingest.load import load
 from ingest.structure import CLOSING, EXPLORE, LEVELS, REFERENCES, parse
 from kb.embed import Embedder
@@ -66,9 +66,7 @@ skill skills routine routines machine machines delivery route routes schedule sc
 _VERBS = """measure measures build builds adopt adopts track tracks improve improves align
 aligns reduce reduces share shares test tests protect protects learn learns plan plans
 """.split()
-_BANNED = (
-    set(LEVELS) | REFERENCES | EXPLORE | CLOSING | DEPICTION | APPEARANCE | SYMBOLISM | STOP_WORDS
-)
+_BANNED = set(LEVELS) | REFERENCES | EXPLORE | CLOSING | STOP_WORDS
 _BANNED |= {"meaning", "skip", "content", "main"}
 WORDS = sorted({w for w in _WORDS + _VERBS if w not in _BANNED})
 FILLERS = ["the", "a", "of", "for", "and", "with", "to"]  # joiners inside sentences

@@ -121,3 +121,18 @@ def test_an_item_that_is_only_a_title_is_not_cut_into_a_title_and_a_one_word_bod
         "Joint Optimization",
         "This is a core principle.",
     )
+
+
+def test_the_items_of_a_list_a_worked_example_announces_are_not_concepts() -> None:
+    concepts = catalog("lean-agile-operations.txt")  # "Imagine a small bakery. Its week...:"
+
+    assert not {"Early Bake", "Counter Rush"} & set(concepts)
+    assert "Identifying Waste" in concepts
+
+
+def test_a_page_that_opens_with_a_pop_up_of_its_own_name_has_it_as_its_subject() -> None:
+    page = parsed("till-float.txt")
+    concepts = catalog("till-float.txt")
+
+    assert page.title == "Till Float"
+    assert concepts["Till Float"].definition.startswith("Till Float is the fixed sum")

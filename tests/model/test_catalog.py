@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from ingest.captions import read_captions
 from kb.catalog import (
     MEANING_FLOOR,
     Match,
@@ -28,7 +29,6 @@ from ui.build import ingest
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "data" / "docs"
-IMAGE_LABELS = Path(__file__).parents[1] / "data" / "image-descriptions.txt"
 KINDS = {"framework", "principle", "practice", "risk", "case", "term"}
 CONTRACT_KEYS = {"title", "kind", "level", "doc", "section", "definition", "references", "sources"}
 GROUP = "Strategic Frameworks for Advanced SMB Automation Alignment"
@@ -82,13 +82,7 @@ def test_titles_are_unique_names_not_noise(real_concepts) -> None:
     titles = [c["title"] for c in real_concepts]
     lowered = [t.lower() for t in titles]
     assert len(set(lowered)) == len(lowered), [t for t in titles if lowered.count(t.lower()) > 1]
-    openings = [
-        line
-        for line in IMAGE_LABELS.read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
-    raw = "\n".join(p.read_text(encoding="utf-8") for p in DOCS.glob("*.txt"))
-    images = [line for line in raw.splitlines() if any(line.startswith(o) for o in openings)]
+    images = sorted(read_captions())  # data/docs' image descriptions
     for title in titles:
         assert not title.rstrip().endswith((".", ",", ";", ":")), title
         assert "Meaning" not in title and "●" not in title and "Skip to" not in title
