@@ -350,18 +350,15 @@ def subject_concept(
     definition = first_sentences(paragraph[paragraph.index(subject.definition) :])
     kind, kind_from = kind_of(subject.title, "", definition)
     return catalog.add(
-        Concept(
-            id="",
+        candidate(
+            parsed.doc,
+            section.heading,
+            section.level,
             title=subject.title,
             kind=kind,
             kind_from=kind_from,
-            level=section.level,
-            doc=parsed.doc,
-            section=section.heading,
             definition=definition,
-            sources=[Source(parsed.doc, section.heading, section.level)],
             chunks=[c.id for c in own if c.title is None],
-            levels=[section.level] if section.level else [],
         )
     )
 
@@ -383,33 +380,40 @@ def place_explained(catalog: Catalog, explained: Explained) -> None:
         target.section, target.level = section.heading, section.level
     add_sources(
         target,
-        Concept(
-            id="",
+        candidate(
+            parsed.doc,
+            section.heading,
+            section.level,
             title=target.title,
             kind=target.kind,
-            level=section.level,
-            doc=parsed.doc,
-            section=section.heading,
             definition=target.definition,
-            sources=[Source(parsed.doc, section.heading, section.level)],
             chunks=explained.chunks,
-            levels=[section.level] if section.level else [],
         ),
+    )
+
+
+def candidate(doc: str, section: str, level: str | None, **fields) -> Concept:
+    """A concept as one section of one document names it: that place is its first source."""
+    return Concept(
+        id="",
+        doc=doc,
+        section=section,
+        level=level,
+        sources=[Source(doc, section, level)],
+        levels=[level] if level else [],
+        **fields,
     )
 
 
 def glossary_concept(parsed: ParsedDocument, entry: GlossaryEntry) -> Concept:
     """A pop-up's term: looked up, not recommended."""
-    return Concept(
-        id="",
+    return candidate(
+        parsed.doc,
+        entry.section,
+        entry.level,
         title=entry.term[0].upper() + entry.term[1:],
         kind="term",
-        level=entry.level,
-        doc=parsed.doc,
-        section=entry.section,
         definition=entry.definition,
-        sources=[Source(parsed.doc, entry.section, entry.level)],
-        levels=[entry.level] if entry.level else [],
     )
 
 
@@ -426,20 +430,17 @@ def section_concept(catalog, parsed, section: Section, own, refs, heading_concep
     definition = first_sentences(text)
     kind, kind_from = kind_of(section.heading, group, definition)
     concept = catalog.add(
-        Concept(
-            id="",
+        candidate(
+            parsed.doc,
+            section.heading,
+            section.level,
             title=section.heading,
             kind=kind,
             kind_from=kind_from,
-            level=section.level,
-            doc=parsed.doc,
-            section=section.heading,
             definition=definition,
             references=cited(section.blocks, refs),
-            sources=[Source(parsed.doc, section.heading, section.level)],
             chunks=[c.id for c in own if c.title is None],
             parent=parent.id if parent else None,
-            levels=[section.level] if section.level else [],
         )
     )
     heading_concepts[section.heading] = concept
@@ -457,21 +458,18 @@ def block_concept(catalog, parsed, section: Section, index: int, own, refs, pare
         return None
     kind, kind_from = kind_of(block.title, section.heading, body, column, lead_in(section, index))
     return catalog.add(
-        Concept(
-            id="",
+        candidate(
+            parsed.doc,
+            section.heading,
+            section.level,
             title=block.title,
             kind=kind,
             kind_from=kind_from,
-            level=section.level,
-            doc=parsed.doc,
-            section=section.heading,
             definition=first_sentences(body),
             references=cited([block], refs),
-            sources=[Source(parsed.doc, section.heading, section.level)],
             chunks=block_chunks(own, block),
             parent=parent.id if parent else None,
             fields={k: v for k, v in (block.cells or {}).items() if k != column},
-            levels=[section.level] if section.level else [],
         )
     )
 
