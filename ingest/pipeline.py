@@ -30,7 +30,7 @@ from ingest.gather import Progress, Scope, gather_documents
 from ingest.names import shown
 from ingest.version import Pipeline
 from kb import store, versions
-from kb.embed import BUNDLED, EMBEDDINGS, Embedder, EmbeddingCache, embed_cached
+from kb.embed import BUNDLED, EMBEDDINGS, Cached, Embedder, EmbeddingCache, embed_cached
 from kb.errors import KBBusy, KBCorrupt, KBError, KBNotFound, ModelMismatch, UsageError
 from kb.learned import Learned
 from kb.model import Chunk, Concept, IngestReport, Rejected
@@ -138,9 +138,16 @@ def run(
     report = IngestReport()
     files = find_files(scope.paths, report, progress)
     pipeline = Pipeline.of(embedder)
-    corpus = gather_documents(
-        files, Corpus.after(previous), scope, report, embedder, progress, pipeline
-    )
+    with closing(EmbeddingCache(root / EMBEDDINGS, embedder.name)) as cache:
+        corpus = gather_documents(  # parsing embeds paragraphs too (ingest.captions)
+            files,
+            Corpus.after(previous),
+            scope,
+            report,
+            Cached(embedder, cache),
+            progress,
+            pipeline,
+        )
     refuse_if_nothing_ingested(corpus, previous, report)
     refuse_if_most_dropped(corpus, current, scope)
     old_sources = (previous.manifest if previous else {}).get("sources", [])

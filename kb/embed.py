@@ -274,3 +274,19 @@ def embed_cached(
     for i, h in enumerate(hashes):
         out[i] = known[h]
     return out, len(missing)
+
+
+class Cached:
+    """An embedder whose `embed` goes through an embedding cache: a text embedded once (a
+    paragraph the caption classifier read at the last parse) is not embedded again.
+    Everything else (name, token counting, dimensions) is the wrapped embedder's."""
+
+    def __init__(self, embedder: Embedder, cache: EmbeddingCache):
+        self.embedder = embedder
+        self.cache = cache
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return embed_cached(self.embedder, self.cache, list(texts))[0]
+
+    def __getattr__(self, name: str):
+        return getattr(self.embedder, name)
