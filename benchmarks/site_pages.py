@@ -17,6 +17,13 @@ product ran on it:
 "section" (an expository heading), "level", or "part"/"none" for list items that are not
 concepts. `file` is relative to the labels file's folder. Two KBs are built in a temporary
 folder with the bundled model: data/docs alone, and data/docs with the pages.
+
+A new concept (a title data/docs' catalog lacks) is sensible and of the right kind when its
+title matches, by stems as the catalog merges titles, a labelled concept of the same kind, a
+labelled pop-up's term (as a term) or a page's subject (any kind); anything else counts
+against it. A subject is right when its concept's definition holds the labelled opening.
+The catalog bar counts the titles `../shared/eval` labels that a data/docs concept's title
+or section matches as `kb eval` matches them.
 """
 
 from __future__ import annotations
@@ -54,6 +61,8 @@ class Figures:
     new_concepts: int
     term_pages_right: int
     term_pages: int
+    area_pages_right: int
+    area_pages: int
     existing_changed: int
     existing: int
     eval_titles_found: int
@@ -114,7 +123,8 @@ def measure(docs: Path, pages: Path, labels: list[dict], work: Path) -> tuple[Fi
 
     popups = found = 0
     questions = kept = 0
-    term_pages = term_right = 0
+    subjects = {"term": [0, 0], "area": [0, 0]}  # page type -> [right, labelled]
+    misses: list[str] = []
     concepts_by_key = {key_of(c.title): c for c in grown.concepts}
     for page in labels:
         parsed = by_file.get((pages / page["file"]).resolve())
@@ -130,11 +140,15 @@ def measure(docs: Path, pages: Path, labels: list[dict], work: Path) -> tuple[Fi
             if heading["text"].rstrip().endswith("?"):
                 questions += 1
                 kept += heading["text"].strip().lower() in headings
-        if page.get("type") == "term" and page.get("subject"):
-            term_pages += 1
+        if page.get("type") in subjects and page.get("subject"):
             concept = concepts_by_key.get(key_of(page["subject"]))
             wanted = opening(page.get("subject_definition") or "")
-            term_right += bool(concept and wanted and wanted in opening(concept.definition, 10_000))
+            right = bool(concept and wanted and wanted in opening(concept.definition, 10_000))
+            subjects[page["type"]][0] += right
+            subjects[page["type"]][1] += 1
+            if not right:
+                seen = f"{concept.title}: {concept.definition[:60]}" if concept else "no concept"
+                misses.append(f"subject of {page['file']}: {seen}")
 
     base_keys = {key_of(c.title): c for c in base.concepts}
     kinds = expected_kinds(labels)
@@ -166,14 +180,17 @@ def measure(docs: Path, pages: Path, labels: list[dict], work: Path) -> tuple[Fi
         question_headings=questions,
         new_concepts_right=sum(ok for _, ok in judged),
         new_concepts=len(new),
-        term_pages_right=term_right,
-        term_pages=term_pages,
+        term_pages_right=subjects["term"][0],
+        term_pages=subjects["term"][1],
+        area_pages_right=subjects["area"][0],
+        area_pages=subjects["area"][1],
         existing_changed=len(changed),
         existing=len(base_keys),
         eval_titles_found=found_titles,
         eval_titles=len(gold),
     )
     details = [
+        *misses,
         *(f"noise: {c.id}: {c.text[:90]}" for c in noise),
         *(f"changed: {c.title} ({base_keys[key_of(c.title)].kind} -> {c.kind})" for c in changed),
         *(f"new {'ok ' if ok else 'BAD'} {c.kind:9} {c.title}" for c, ok in judged),
@@ -213,8 +230,12 @@ def main() -> None:
         f"new concepts sensible and of the right kind: {f.new_concepts_right} of {f.new_concepts}"
     )
     print(
-        "term pages whose subject is a concept with its definition:",
+        "term pages whose subject is a concept with the page's definition:",
         f"{f.term_pages_right} of {f.term_pages}",
+    )
+    print(
+        "area pages whose subject is a concept with the page's definition:",
+        f"{f.area_pages_right} of {f.area_pages}",
     )
     print(
         f"existing concepts whose kind or definition changed: {f.existing_changed} of {f.existing}"
