@@ -28,10 +28,10 @@ SUBJECT_POSITION = re.compile(
     r"^(?:.*[,—:]\s*)?(?:(?:the\s+)?(?:concept|term|notion|idea)\s+of\s+)?(?:an?\s+|the\s+)?$",
     re.I | re.S,
 )
-# After it, the verb of a definition ("X is", "X, at its core, means"), not a judgement of X
-# ("X is crucial", "X is becoming").
+# After it, the verb of a definition ("X is", "X, at its core, means", "X for SMBs refers
+# to"), not a judgement of X ("X is crucial", "X is becoming").
 DEFINES = re.compile(
-    r"^\s*(?:\([^)]*\)\s*)?(?:,[^.]{0,100}?,\s*)?"
+    r"^\s*(?:\([^)]*\)\s*)?(?:\s(?:for|within|in|among)\s[^.,]{0,80}?)?(?:,[^.]{0,100}?,\s*)?"
     r"(?:is|are|means|refers to|represents|signifies|describes|encompasses|can be defined as"
     r"|stands for)\b(?!\s+(?:becoming|increasingly|crucial|essential|important|vital|key"
     r"|paramount|imperative|often|not|no longer|more|less|far|also|critical|likely|rapidly)\b)",
@@ -39,8 +39,8 @@ DEFINES = re.compile(
 )
 # Phrases that announce a definition when the sentence names its subject by a pronoun.
 ANNOUNCES = re.compile(
-    r"\b(?:at its (?:core|heart|most basic|simplest)|in (?:essence|simple terms|its simplest"
-    r" form)|simply put|put simply|is defined as)\b",
+    r"\b(?:at its (?:core|heart|most basic|simplest)|in (?:essence|(?:the )?simplest terms"
+    r"|simple terms|its simplest form)|simply put|put simply|is defined as)\b",
     re.I,
 )
 
