@@ -61,7 +61,8 @@ readme: install
 encoder: kb
 	$(BIN)/kb train --kb-dir $(KB_DIR) --training data/training --ship --verbose
 
-# Maintainers, after adding a caption to data/captions/captions.txt or changing data/docs:
+# Maintainers, after adding a caption to data/captions/captions.txt or changing data/docs or
+# the pages written for training (data/captions/pages, never ingested):
 # learn the image-description classifier again (data/captions/model.json; commit it). A new
 # model file re-parses every document at the next ingest (its hash is in the pipeline version).
 # ingest reads the documents and writes the labelled table, learn fits it (layers: ingest -> learn).

@@ -15,7 +15,8 @@ The model's file is part of the pipeline version (`ingest.version`): a retrained
 re-parses every document. Training reads the documents here too, so that it sees the very
 features an ingest computes: `python -m ingest.captions` writes the labelled table (the
 captions listed in `data/captions/captions.txt`, every other candidate paragraph of
-`data/docs`) that `learn.captions` fits; `make captions` runs both.
+`data/docs` and of the pages written for training, `data/captions/pages`) that
+`learn.captions` fits; `make captions` runs both.
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ REPO = Path(__file__).resolve().parents[1]
 MODEL_FILE = REPO / "data" / "captions" / "model.json"
 CAPTIONS = REPO / "data" / "captions" / "captions.txt"
 DOCS = REPO / "data" / "docs"
+# Pages written for training only, in the site's style, with captions of other kinds (people,
+# shops, landscapes, graphs, purely visual ones): data/docs' captions all come from one page.
+# They are training data, never ingested.
+PAGES = REPO / "data" / "captions" / "pages"
 # A caption on the site is two or three full sentences (the shortest in data/docs has 27
 # words); a shorter paragraph is a lead-in or a summary line, and too little text to judge.
 MIN_WORDS = 12
@@ -189,15 +194,16 @@ def cleaned_lines(path: Path) -> list[CleanLine]:
     return clean(load(path).text)
 
 
-def table(docs: Path, captions: set[str], embedder: Embedder) -> Iterator[dict]:
+def table(docs: list[Path], captions: set[str], embedder: Embedder) -> Iterator[dict]:
     """The labelled table: a header (model, feature names), then one row per candidate
-    paragraph of every document in `docs`: its document, its level part (Fundamentals, ...:
-    for cross-validation within a document), whether it is a listed caption, its text and
-    its features. A listed caption found in no document is an error: the list and the
-    documents have drifted apart."""
+    paragraph of every document in the folders `docs` (data/docs and the written pages,
+    each page its own document): its document, its level part (Fundamentals, ...: for
+    cross-validation within a document), whether it is a listed caption, its text and its
+    features. A listed caption found in no document is an error: the list and the documents
+    have drifted apart."""
     yield {"model": embedder.name, "features": ["embedding", "residual", *LINK_FEATURES]}
     seen: set[str] = set()
-    for path in find_documents([docs])[0]:
+    for path in find_documents(list(docs))[0]:
         lines = cleaned_lines(path)
         found = candidates(lines)
         if not found:
@@ -220,7 +226,7 @@ def table(docs: Path, captions: set[str], embedder: Embedder) -> Iterator[dict]:
     if missing := captions - seen:
         raise SystemExit(
             f"{len(missing)} listed caption(s) are in no document of {docs}, e.g. "
-            f"{sorted(missing)[0][:80]!r}: correct {CAPTIONS.name} or the documents"
+            f"{sorted(missing)[0][:80]!r}: correct the caption list or the documents"
         )
 
 
@@ -228,11 +234,17 @@ def main(argv: list[str] | None = None) -> int:
     """Write the labelled table as JSON lines to stdout, closed by a count of its rows (a
     table cut short by an error must not be learned from)."""
     parser = argparse.ArgumentParser(description="The labelled table of captions to learn from")
-    parser.add_argument("--docs", type=Path, default=DOCS)
+    parser.add_argument(
+        "--docs",
+        type=Path,
+        action="append",
+        help=f"a folder of documents (default {DOCS}, {PAGES})",
+    )
     parser.add_argument("--captions", type=Path, default=CAPTIONS)
     args = parser.parse_args(argv)
     rows = -1  # the header is no row
-    for row in table(args.docs, read_captions(args.captions), Embedder(BUNDLED)):
+    docs = args.docs or [DOCS, PAGES]
+    for row in table(docs, read_captions(args.captions), Embedder(BUNDLED)):
         sys.stdout.write(json.dumps(row) + "\n")
         rows += 1
     sys.stdout.write(json.dumps({"end": rows}) + "\n")
