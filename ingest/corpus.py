@@ -37,17 +37,28 @@ class Corpus:
     reserved: dict[str, str] = field(default_factory=dict)  # doc id -> the file key it keeps
     found: set[str] = field(default_factory=set)  # the file keys this ingest reads
     generation: int = 0  # what `ParsedDocument.added` a document new in this ingest gets
+    # file key -> the ingest that first brought it in, known even when nothing is reused
+    # (`--rebuild`): a rebuild re-derives the catalog, it does not forget which page came first
+    first_added: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def after(cls, current: KnowledgeBase | None) -> Corpus:
-        """An empty new version that can reuse what `current` holds (nothing, if None)."""
+    def after(cls, current: KnowledgeBase | None, history: KnowledgeBase | None = None) -> Corpus:
+        """An empty new version that can reuse what `current` holds (nothing, if None);
+        `history` (the current version, also on a rebuild) says when each file came in."""
+        history = history or current
+        first_added = {same_file(d.path): d.added for d in history.documents} if history else {}
+        generation = 1 + max(first_added.values(), default=-1)
         if current is None:
-            return cls()
+            return cls(generation=generation, first_added=first_added)
         chunks: dict[str, list[Chunk]] = {}
         for chunk in current.chunks:
             chunks.setdefault(chunk.doc, []).append(chunk)
-        generation = 1 + max((d.added for d in current.documents), default=-1)
-        return cls({same_file(d.path): d for d in current.documents}, chunks, generation=generation)
+        return cls(
+            {same_file(d.path): d for d in current.documents},
+            chunks,
+            generation=generation,
+            first_added=first_added,
+        )
 
     def reserve(self, files: list[Path], leaves: Callable[[str], bool]) -> None:
         """Keep each current document's id for its own file: a document found again, or one
@@ -91,8 +102,7 @@ class Corpus:
     def add(self, document: ParsedDocument, chunks: list[Chunk]) -> None:
         """Take a document and its chunks into the new version; a document parsed again keeps
         the ingest that first brought its file in."""
-        old = self.old(Path(document.path))
-        document.added = old.added if old is not None else self.generation
+        document.added = self.first_added.get(same_file(document.path), self.generation)
         self.documents.append(document)
         self.chunks += chunks
         self.taken.add(document.doc)

@@ -141,7 +141,7 @@ def run(
     with closing(EmbeddingCache(root / EMBEDDINGS, embedder.name)) as cache:
         corpus = gather_documents(  # parsing embeds paragraphs too (ingest.captions)
             files,
-            Corpus.after(previous),
+            Corpus.after(previous, history=current),
             scope,
             report,
             Cached(embedder, cache),

@@ -108,10 +108,14 @@ def test_a_later_page_adds_sources_and_never_changes_a_concept(tmp_path, fake_em
     after = {c.title: c for c in open_kb(kb_dir).concepts}
 
     assert set(after) - set(before) == {"Habits That Keep Customers"}  # its items are known
+    ingest([first, later], kb_dir, embedder=fake_embedder, rebuild=True)
+    rebuilt = {c.title: c for c in open_kb(kb_dir).concepts}  # a rebuild keeps the order too
+
     for title in ("Cash flow", "Customer relationship management", "Identifying Waste"):
-        old, new = before[title], after[title]
-        assert (new.kind, new.definition) == (old.kind, old.definition), title
-        assert "care-habits" in {s.doc for s in new.sources}, title
+        old = before[title]
+        for new in (after[title], rebuilt[title]):
+            assert (new.kind, new.definition) == (old.kind, old.definition), title
+            assert "care-habits" in {s.doc for s in new.sources}, title
 
 
 def test_an_item_that_is_only_a_title_is_not_cut_into_a_title_and_a_one_word_body() -> None:
