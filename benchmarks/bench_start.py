@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import tempfile
@@ -24,18 +23,9 @@ from urllib.parse import quote
 
 from bench_util import ROOT, VENV_BIN, log, ratio, timed
 
+from ui.local import CHROMIUM, CHROMIUM_ARGS, free_port
+
 NAIVE = Path(__file__).with_name("naive_cold.py")
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def once(cmd: list[str], cwd: Path = ROOT) -> float:
@@ -64,12 +54,6 @@ def cold_query(kb_dir: Path, query: str, repeats: int) -> dict:
     }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def page_first_answer(kb_dir: Path, query: str, timeout: float = 120) -> dict:
     """Seconds from `streamlit run` to the first card's title on screen (browser started
     beforehand: a visitor's browser is already open)."""
@@ -78,7 +62,7 @@ def page_first_answer(kb_dir: Path, query: str, timeout: float = 120) -> dict:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page()
         started = time.perf_counter()
         server = subprocess.Popen(

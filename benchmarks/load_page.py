@@ -24,7 +24,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,8 +38,9 @@ import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from ui.local import free_port, streamlit_command
+
 ROOT = Path(__file__).resolve().parent.parent
-STREAMLIT = ROOT / ".venv" / "bin" / "streamlit"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 # Owners' situations, all different, all on topic (each should get cards).
@@ -80,12 +80,6 @@ SITUATIONS = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def copy_kb(source: Path, target: Path) -> Path:
     """A copy of the KB; its (large, read-only) models are hard links where possible."""
 
@@ -118,21 +112,7 @@ def serve(kb: Path, deadline: float):
         env.pop("KB_MAINTAINER", None)
         log = open(work / "streamlit.log", "w")  # noqa: SIM115 (closed below)
         proc = subprocess.Popen(
-            [
-                str(STREAMLIT),
-                "run",
-                str(ROOT / "app.py"),
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--server.fileWatcherType",
-                "none",
-                "--browser.gatherUsageStats",
-                "false",
-            ],  # fmt: skip
+            streamlit_command(port),
             cwd=ROOT,
             env=env,
             stdout=log,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
@@ -20,30 +19,14 @@ from pathlib import Path
 
 import pytest
 
+from ui.local import CHROMIUM, CHROMIUM_ARGS, free_port, streamlit_command
+
 REPO = Path(__file__).resolve().parents[2]
-STREAMLIT = REPO / ".venv" / "bin" / "streamlit"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Overall limits for conditions polled for: stops for a hung server, many times what the
 # start (about 10 s) or an answer (a few seconds) takes on a busy machine.
 STARTUP_SECONDS = 900
 WAIT_MS = 600_000
 SECRET = "the e2e maintainer secret"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_until_healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
@@ -81,22 +64,7 @@ def serve(
         extra = ["--server.maxUploadSize", "20"]
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [
-                str(STREAMLIT),
-                "run",
-                str(script or REPO / "app.py"),
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--server.fileWatcherType",
-                "none",
-                "--browser.gatherUsageStats",
-                "false",
-                *extra,
-            ],
+            streamlit_command(port, script, extra),
             cwd=REPO,
             env=env,
             stdout=out,
