@@ -80,11 +80,15 @@ def link_features(vectors: np.ndarray) -> np.ndarray:
     before = np.concatenate([[-1.0], adjacent])
     after = np.concatenate([adjacent, [-1.0]])
     out[:, 0] = np.maximum(before, after)
-    total = vectors.sum(axis=0)
-    others = (total[None, :] - vectors) / (n - 1)
+    others = mean_of_others(vectors)
     norms = np.linalg.norm(others, axis=1)
     out[:, 1] = np.einsum("ij,ij->i", vectors, others) / np.maximum(norms, 1e-9)
     return out
+
+
+def mean_of_others(vectors: np.ndarray) -> np.ndarray:
+    """Row i: the mean of every row but i (a document's other paragraphs; two rows or more)."""
+    return (vectors.sum(axis=0)[None, :] - vectors) / (len(vectors) - 1)
 
 
 def residuals(vectors: np.ndarray) -> np.ndarray:
@@ -99,8 +103,7 @@ def residuals(vectors: np.ndarray) -> np.ndarray:
     n = len(vectors)
     if n < 2:
         return np.zeros_like(vectors)
-    others = (vectors.sum(axis=0)[None, :] - vectors) / (n - 1)
-    rest = vectors - others
+    rest = vectors - mean_of_others(vectors)
     return rest / np.maximum(np.linalg.norm(rest, axis=1, keepdims=True), 1e-9)
 
 

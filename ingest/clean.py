@@ -17,10 +17,9 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from kb.model import LEVELS as MODEL_LEVELS
+from kb.model import level_named
 from kb.text import CONTROL
 
-LEVELS = {level.lower(): level for level in MODEL_LEVELS}
 CHROME_LINES = {"skip to main content", "skip to content", "skip to navigation", "back to top"}
 
 # "Meaning ●" or "Meaning →", then the definition up to the first sentence end. A sentence
@@ -245,7 +244,7 @@ def line_initial_term(above: str, definition: str) -> str:
     else the Title Case name the definition opens with, else the line's last noun phrase.
     """
     title = ITEM_MARK.sub("", above).strip().rstrip(":?!").strip()
-    if LEVELS.get(title.lower()):
+    if level_named(title):
         title = ""  # a level opens a page; it is not what a pop-up defines
     named = NAMED.match(definition)
     opening = OPENING_FILLER.sub("", definition.lower())

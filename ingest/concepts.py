@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ingest.kinds import introduction, kind_of, lead_in
-from ingest.subject import Subject, find_subject
+from ingest.subject import Subject, capitalised, find_subject
 from kb import vectors as vector_index
 from kb.model import (
     KINDS,
@@ -150,18 +150,20 @@ class Catalog:
 
     def find(self, title: str, definition: str = "") -> Concept | None:
         """The concept a title (or its abbreviation, or its definition) already names."""
-        keys = merge_keys(title, definition)
-        acronym_only = [k for k in keys if k.startswith("a:")]
+        return self._find(title, merge_keys(title, definition))
+
+    def _find(self, title: str, keys: list[str]) -> Concept | None:
         for key in keys:
             found = self.by_key.get(key)
             # initials only join a title that is itself the abbreviation ("CRM"), never two
             # long titles that happen to share them
-            if found is not None and (key not in acronym_only or _is_abbreviation(title, found)):
+            if found is not None and (not key.startswith("a:") or _is_abbreviation(title, found)):
                 return found
         return None
 
     def add(self, candidate: Concept) -> Concept:
-        existing = self.find(candidate.title, candidate.definition)
+        keys = merge_keys(candidate.title, candidate.definition)
+        existing = self._find(candidate.title, keys)
         if existing is None:
             candidate.id = unique_id(slug(candidate.title), self.concepts_)
             self.concepts_.append(candidate)
@@ -170,7 +172,7 @@ class Catalog:
             add_sources(existing, candidate)
         else:
             merge(existing, candidate)
-        for key in merge_keys(candidate.title, candidate.definition):
+        for key in keys:
             self.by_key.setdefault(key, existing)
         return existing
 
@@ -411,7 +413,7 @@ def glossary_concept(parsed: ParsedDocument, entry: GlossaryEntry) -> Concept:
         parsed.doc,
         entry.section,
         entry.level,
-        title=entry.term[0].upper() + entry.term[1:],
+        title=capitalised(entry.term),
         kind="term",
         definition=entry.definition,
     )

@@ -63,7 +63,7 @@ def find_subject(
     for entry in glossary:
         words = TOKEN.findall(entry.term.lower())
         if meaningful and sorted(stem(w) for w in words if w not in NAME_FILLER) == meaningful:
-            return Subject(_capitalised(entry.term), entry.definition, entry.section)
+            return Subject(capitalised(entry.term), entry.definition, entry.section)
     paragraphs = [
         (section.heading, block.text)
         for section in sections
@@ -83,11 +83,11 @@ def find_subject(
                 and SUBJECT_POSITION.match(sentence[:at])
                 and DEFINES.match(sentence[at + len(title) :])
             ):
-                return Subject(_capitalised(title), sentence.strip(), heading)
+                return Subject(capitalised(title), sentence.strip(), heading)
     for heading, text in paragraphs:
         for sentence in SENTENCE_END.split(text):
             if ANNOUNCES.search(sentence):
-                return Subject(_capitalised(title), sentence.strip(), heading)
+                return Subject(capitalised(title), sentence.strip(), heading)
     return None
 
 
@@ -117,5 +117,7 @@ def _longest_run(name: list[str], texts: list[str]) -> str | None:
     return best
 
 
-def _capitalised(title: str) -> str:
+def capitalised(title: str) -> str:
+    """A title as a concept's: first letter upper case, the rest as written (glossary terms
+    and subjects alike, so that the two spellings of one name merge)."""
     return title[0].upper() + title[1:]
