@@ -38,7 +38,7 @@ import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from ui.local import free_port, streamlit_command
+from ui.local import free_port, stop, streamlit_command
 
 ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -132,13 +132,7 @@ def serve(kb: Path, deadline: float):
                     time.sleep(0.3)
             yield url, proc.pid
         finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait(timeout=15)
+            stop(proc)
             log.close()
 
 

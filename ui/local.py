@@ -6,7 +6,10 @@ keep it off the network. `make run` starts the page from the Makefile, not from 
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -52,3 +55,16 @@ def streamlit_command(
         "false",
         *extra,
     ]
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Stop a page started in its own process group (`start_new_session=True`): the whole
+    group, politely first, then for good."""
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=15)

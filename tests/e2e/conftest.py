@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import time
 import urllib.request
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from ui.local import CHROMIUM, CHROMIUM_ARGS, free_port, streamlit_command
+from ui.local import CHROMIUM, CHROMIUM_ARGS, free_port, stop, streamlit_command
 
 REPO = Path(__file__).resolve().parents[2]
 # Overall limits for conditions polled for: stops for a hung server, many times what the
@@ -100,17 +99,6 @@ def maintainer_server(library: Path) -> Iterator[str]:
     """The maintainer's page over the same library: a change there is served by `server` too."""
     with serve(library / "kb", library, maintainer=True) as url:
         yield url
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")
